@@ -1,0 +1,152 @@
+// The room mixer (`alto.mixer`, spa-plugin/) in a real PipeWire daemon, driven only from outside
+// the way a user or a conf fragment would: pw-cli create-node, pw-cli set-param, pw-link,
+// pw-play, pw-record. Two tones go in, the mix is recorded and measured:
+//   - both tones come out at the level they went in (within 1 dB);
+//   - one input's volume at 0.5 → that tone 6 dB lower (±0.5), the other unchanged;
+//   - one input removed → its ports go away, its tone is gone, the other is intact.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPipewire, spaJson, spaFloat, BUILD } from '../lib/pipewire.mjs';
+import { readWav, slice, toneLevel, describeLevels } from '../lib/audio.mjs';
+import { killAll, waitFor } from '../lib/procs.mjs';
+
+const PLUGIN = join(BUILD, 'spa-plugin', 'alto', 'libspa-alto.so');
+const SETTLE = 0.3;          // seconds at the start of a recording left out of measurements
+const RECORD_SECONDS = 2;
+const AMPLITUDE = 0.25;      // each tone: -12.04 dBFS
+const TONE_DB = -12.04;
+const GONE_DB = -60;         // a tone below this is absent
+
+/** Set keys in the mixer's Props `params` (SPA_PROP_params struct), e.g. { 'alto.add-input': 'a' }. */
+async function mixerParams(pw, nodeId, pairs) {
+  const params = Object.entries(pairs).flatMap(([k, v]) => [k, typeof v === 'number' ? spaFloat(v) : v]);
+  await pw.setParam(nodeId, 'Props', spaJson({ params }));
+}
+
+/** Input ports of one mixer input, in channel order. */
+async function inputPorts(pw, mixer, input) {
+  return (await pw.ports(mixer)).filter((p) => p.direction === 'in' && (p.props['alto.input'] === input || p.portName.startsWith(`in_${input}_`)));
+}
+
+/** Levels of 440 and 660 Hz on every output channel of a recording. */
+function measure(file) {
+  const w = readWav(file);
+  return w.channels.map((c) => {
+    const s = slice(c, { from: SETTLE });
+    return { a: toneLevel(s, 440), b: toneLevel(s, 660), text: describeLevels(s, [440, 660]) };
+  });
+}
+
+const near = (actual, want, tol, what) =>
+  assert.ok(Math.abs(actual - want) <= tol, `${what}: ${actual.toFixed(2)} dBFS, want ${want.toFixed(2)} ± ${tol}`);
+
+describe('alto.mixer in a PipeWire daemon', () => {
+  let pw;
+  let mixer;
+  let outputs;
+  before(async () => {
+    pw = await startPipewire({ name: 'mixer' });
+  });
+  after(async () => {
+    await pw?.stop();
+    await killAll();
+  });
+
+  test('the node loads through spa-node-factory with one output port per channel', { timeout: 60000 }, async () => {
+    assert.ok(existsSync(PLUGIN), `the mixer plugin is not built: ${PLUGIN} (./run build)`);
+    mixer = await pw.createNode({
+      'factory.name': 'alto.mixer',
+      'node.name': 'room-mix',
+      'node.description': 'test room',
+      'audio.position': '[ FL FR ]',
+    }, { outputs: 2 });
+    outputs = mixer.ports.filter((p) => p.direction === 'out').map((p) => p.name);
+    assert.equal(outputs.length, 2, `outputs: ${outputs}`);
+    assert.equal(mixer.ports.filter((p) => p.direction === 'in').length, 0, 'no inputs before any were added');
+    const channels = mixer.ports.filter((p) => p.direction === 'out').map((p) => p.channel);
+    assert.deepEqual(channels, ['FL', 'FR']);
+  });
+
+  let toneA;
+  let toneB;
+  let base;
+  test('two inputs mixed: both tones at the level they were played', { timeout: 90000 }, async () => {
+    assert.ok(mixer, 'mixer created');
+    await mixerParams(pw, mixer.id, { 'alto.add-input': 'a' });
+    await mixerParams(pw, mixer.id, { 'alto.add-input': 'b' });
+    const inA = await waitFor(async () => { const p = await inputPorts(pw, 'room-mix', 'a'); return p.length === 2 && p; }, { timeout: 15000, message: 'input a ports' });
+    const inB = await waitFor(async () => { const p = await inputPorts(pw, 'room-mix', 'b'); return p.length === 2 && p; }, { timeout: 15000, message: 'input b ports' });
+    assert.deepEqual(inA.map((p) => p.channel), ['FL', 'FR']);
+    assert.deepEqual(inA.map((p) => p.portName), ['in_a_FL', 'in_a_FR']);
+    assert.equal(inA[0].props['alto.input'], 'a');
+
+    toneA = await pw.play({ freq: 440, amplitude: AMPLITUDE, seconds: 60 }, { nodeName: 'tone-a', to: inA.map((p) => p.name) });
+    toneB = await pw.play({ freq: 660, amplitude: AMPLITUDE, seconds: 60 }, { nodeName: 'tone-b', to: inB.map((p) => p.name) });
+
+    const levels = measure(await pw.record(RECORD_SECONDS, { from: outputs, nodeName: 'rec-both' }));
+    const graph = await pw.describeGraph();
+    for (const [i, ch] of levels.entries()) {
+      near(ch.a, TONE_DB, 1, `output ${i} 440 Hz (${ch.text})\n${graph}`);
+      near(ch.b, TONE_DB, 1, `output ${i} 660 Hz (${ch.text})`);
+    }
+    base = levels;
+  });
+
+  test('volume 0.5 on one input: that tone 6 dB lower, the other unchanged', { timeout: 90000 }, async () => {
+    assert.ok(base, 'the mix test ran');
+    await mixerParams(pw, mixer.id, { 'alto.input.a.volume': 0.5 });
+    const levels = measure(await pw.record(RECORD_SECONDS, { from: outputs, nodeName: 'rec-half' }));
+    for (const [i, ch] of levels.entries()) {
+      near(ch.a - base[i].a, -6.02, 0.5, `output ${i} 440 Hz change (${ch.text})`);
+      near(ch.b - base[i].b, 0, 0.5, `output ${i} 660 Hz change (${ch.text})`);
+    }
+    // Back to 1.0: the tone returns to its level (the volume is a setting, not a one-way fade).
+    await mixerParams(pw, mixer.id, { 'alto.input.a.volume': 1.0 });
+    const again = measure(await pw.record(1.5, { from: outputs, nodeName: 'rec-restored' }));
+    for (const [i, ch] of again.entries()) near(ch.a - base[i].a, 0, 0.5, `output ${i} 440 Hz back at volume 1.0 (${ch.text})`);
+    await mixerParams(pw, mixer.id, { 'alto.input.a.volume': 0.5 });
+  });
+
+  test('one input removed: its ports and its tone are gone, the other is intact', { timeout: 90000 }, async () => {
+    assert.ok(base, 'the mix test ran');
+    await mixerParams(pw, mixer.id, { 'alto.remove-input': 'b' });
+    await waitFor(async () => (await inputPorts(pw, 'room-mix', 'b')).length === 0, { timeout: 15000, message: 'input b ports to go away' });
+    assert.equal((await inputPorts(pw, 'room-mix', 'a')).length, 2, 'input a keeps its ports');
+    assert.ok(!(await pw.links()).some((l) => l.outputNode === 'tone-b'), 'the links into b went with its ports');
+    const levels = measure(await pw.record(RECORD_SECONDS, { from: outputs, nodeName: 'rec-one' }));
+    for (const [i, ch] of levels.entries()) {
+      assert.ok(ch.b < GONE_DB, `output ${i}: 660 Hz should be gone (${ch.text})`);
+      near(ch.a - base[i].a, -6.02, 0.5, `output ${i} 440 Hz intact at volume 0.5 (${ch.text})`);
+    }
+  });
+
+  test('bad control input is refused without harm', { timeout: 90000 }, async () => {
+    assert.ok(base, 'the mix test ran');
+    // Removing an input that does not exist, a volume for an unknown input, a duplicate add:
+    // each may fail, none may take the node down or change what it mixes.
+    for (const pairs of [{ 'alto.remove-input': 'nobody' }, { 'alto.input.nobody.volume': 0.1 }, { 'alto.add-input': 'a' }]) {
+      await mixerParams(pw, mixer.id, pairs).catch(() => {});
+    }
+    assert.ok(await pw.node('room-mix'), 'the mixer is still there');
+    assert.equal((await inputPorts(pw, 'room-mix', 'a')).length, 2, 'input a still has two ports');
+    const levels = measure(await pw.record(1.5, { from: outputs, nodeName: 'rec-after-bad' }));
+    for (const [i, ch] of levels.entries()) near(ch.a - base[i].a, -6.02, 0.5, `output ${i} 440 Hz unchanged (${ch.text})`);
+    await Promise.all([toneA?.stop(), toneB?.stop()]);
+  });
+
+  test('inputs can be named at creation (alto.mixer.inputs)', { timeout: 60000 }, async () => {
+    assert.ok(existsSync(PLUGIN), `the mixer plugin is not built: ${PLUGIN} (./run build)`);
+    const node = await pw.createNode({
+      'factory.name': 'alto.mixer',
+      'node.name': 'preset-mix',
+      'audio.position': '[ MONO ]',
+      'alto.mixer.inputs': '[ alice bob ]',
+    }, { inputs: 2, outputs: 1 });
+    const ins = node.ports.filter((p) => p.direction === 'in');
+    assert.deepEqual(ins.map((p) => p.props['alto.input']).sort(), ['alice', 'bob']);
+    await pw.destroy(node.id);
+    await pw.waitNodeGone('preset-mix');
+  });
+});
