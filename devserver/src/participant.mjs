@@ -32,10 +32,12 @@ export class PublishedTrack {
     this.cid = cid;
     /** callbacks (rtpPacket) fed by the publisher's receiver */
     this.sinks = new Set();
+    this.packets = 0;
   }
   get sid() { return this.info.sid; }
   /** Feed one received RTP packet to every subscriber. */
   push(rtp) {
+    this.packets++;
     for (const sink of this.sinks) {
       try { sink(rtp); } catch { /* one subscriber's failure is not the publisher's */ }
     }
@@ -215,6 +217,7 @@ export class Participant {
     if (this.closed) return;
     this.closed = true;
     this.log(`leaving: ${DisconnectReason[reason]} ${LeaveRequest_Action[action]}`);
+    for (const t of this.tracks.values()) this.log(`${t.sid}: received ${t.packets} packets`);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     clearInterval(this.refreshTimer);

@@ -1,21 +1,11 @@
 /**
- * The media side of a participant: which implementation serves it.
- * Single-PC (/rtc/v1) participants get rtc-single.mjs, legacy (/rtc) ones rtc-legacy.mjs.
+ * The media side of a participant: single-PC (/rtc/v1) participants get rtc-single.mjs,
+ * legacy (/rtc) ones rtc-legacy.mjs. Both run on Node's event-loop thread; werift does its
+ * UDP, DTLS and SRTP there too.
  */
-export function createRtc(participant, server) {
-  return new NullRtc(participant, server);
-}
+import { SingleRtc } from './rtc-single.mjs';
+import { LegacyRtc } from './rtc-legacy.mjs';
 
-/** Placeholder: accepts every call, does nothing. */
-class NullRtc {
-  constructor(participant) { this.p = participant; }
-  start() {}
-  handleOffer() {}
-  handleAnswer() {}
-  handleTrickle() {}
-  expectTrack() {}
-  subscribe() {}
-  unsubscribe() {}
-  resume() {}
-  close() {}
+export function createRtc(participant, server) {
+  return participant.singlePc ? new SingleRtc(participant, server) : new LegacyRtc(participant, server);
 }

@@ -1,0 +1,131 @@
+/**
+ * Single-PeerConnection mode (/rtc/v1): the client owns the only PeerConnection and makes
+ * every offer; the server answers. To forward a track the server needs a recvonly (client's
+ * view) audio section: it switches a free one to sendonly with the track before answering and
+ * names it in mid_to_track_id; when there is none free (or a section must change direction)
+ * it sends media_sections_requirement and the client re-offers.
+ */
+import { PcSide } from './pc-side.mjs';
+import { attachTrack, forward } from './downtrack.mjs';
+import { fixRejectedBundledSections, filterRemoteCandidates } from './sdp.mjs';
+import { response, SessionDescription, MediaSectionsRequirement } from '../proto.mjs';
+
+export class SingleRtc {
+  constructor(p, server) {
+    this.p = p;
+    this.side = new PcSide(p, server, 'single', {
+      onState: (s) => {
+        if (s === 'connected') p.onPrimaryConnected();
+        if (s === 'failed' || s === 'closed') p.onPrimaryFailed();
+      },
+    });
+    this.pc = this.side.pc;
+    /** trackSid -> PublishedTrack the participant should receive */
+    this.wanted = new Map();
+    /** trackSid -> {transceiver, stop} placed in the current session */
+    this.placed = new Map();
+    /** transceivers to switch off at the next offer */
+    this.retired = new Set();
+    this.chain = Promise.resolve();
+    this.askPending = false;
+  }
+
+  start(joinRequest) {
+    const offer = joinRequest?.publisherOffer;
+    if (offer?.sdp) this.handleOffer(offer);
+  }
+
+  handleOffer(sd) {
+    this.chain = this.chain.then(() => this.#answer(sd)).catch((e) => this.p.log(`answer failed: ${e.stack ?? e}`));
+  }
+
+  handleAnswer() {
+    this.p.log('single PC: unexpected answer ignored');
+  }
+
+  handleTrickle(t) {
+    return this.side.addCandidate(t.candidateInit);
+  }
+
+  expectTrack(track) {
+    this.side.claim(track.cid);
+  }
+
+  subscribe(track) {
+    if (this.wanted.has(track.sid)) return;
+    this.wanted.set(track.sid, track);
+    this.#askForOffer();
+  }
+
+  unsubscribe(sid) {
+    if (!this.wanted.delete(sid)) return;
+    const d = this.placed.get(sid);
+    if (d) {
+      d.stop();
+      this.placed.delete(sid);
+      this.retired.add(d.transceiver);
+      this.#askForOffer();
+    }
+  }
+
+  resume() {
+    // the client restarts ICE and re-offers after `reconnect`; nothing to start here
+  }
+
+  close() {
+    for (const d of this.placed.values()) d.stop();
+    this.placed.clear();
+    this.side.close();
+  }
+
+  /** Free receive slots: audio sections the client offered recvonly that carry nothing. */
+  #freeSlots() {
+    const used = new Set([...this.placed.values()].map((d) => d.transceiver));
+    return this.pc.getTransceivers().filter((t) => t.kind === 'audio' && !used.has(t) && !this.retired.has(t) &&
+      !t.stopped && t.offerDirection === 'sendonly' && !t.sender.track);
+  }
+
+  /** Ask the client for a new offer (coalesced). */
+  #askForOffer() {
+    if (this.askPending || !this.side.hasRemote) return;
+    this.askPending = true;
+    setImmediate(() => {
+      this.askPending = false;
+      if (this.p.closed) return;
+      const unplaced = [...this.wanted.keys()].filter((s) => !this.placed.has(s)).length;
+      const missing = Math.max(0, unplaced - this.#freeSlots().length);
+      if (unplaced === 0 && this.retired.size === 0) return;
+      this.p.send(response('mediaSectionsRequirement', new MediaSectionsRequirement({ numAudios: missing, numVideos: 0 })));
+    });
+  }
+
+  async #answer(sd) {
+    if (this.p.closed) return;
+    this.side.protectTransceivers();
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: filterRemoteCandidates(sd.sdp) });
+    // sections switched off since the last answer
+    for (const t of this.retired) {
+      t.setDirection('inactive');
+      await t.sender.replaceTrack(null).catch(() => {});
+    }
+    this.retired.clear();
+    // place every wanted track that has no section yet
+    const free = this.#freeSlots();
+    for (const [sid, track] of this.wanted) {
+      if (this.placed.has(sid)) continue;
+      const t = free.shift();
+      if (!t) break;
+      t.setDirection('sendonly');
+      attachTrack(t, track);
+      this.placed.set(sid, { transceiver: t, stop: forward(track, t.sender, (m) => this.p.log(m)) });
+    }
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    const midToTrackId = {};
+    for (const [sid, d] of this.placed) if (d.transceiver.mid) midToTrackId[d.transceiver.mid] = sid;
+    this.p.send(response('answer', new SessionDescription({ type: 'answer', sdp: fixRejectedBundledSections(this.pc.localDescription.sdp),
+      id: sd.id, midToTrackId })));
+    await this.side.flushCandidates();
+    if ([...this.wanted.keys()].some((s) => !this.placed.has(s))) this.#askForOffer();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * werift, configured as this dev server's SFU side.
+ *
+ * - Codecs: Opus PT 111 (minptime=10;useinbandfec=1, NACK) for audio; VP8 PT 96 only so that the
+ *   SDKs' recvonly video sections negotiate (werift throws on a section with no common codec).
+ *   RED is not configured, so the server answers Opus only and never forwards RED.
+ * - ICE host candidates on loopback and on this machine's interface address (libwebrtc gathers
+ *   no loopback candidates), each UDP socket bound to its own address rather than 0.0.0.0
+ *   (see bindEachCandidateToItsAddress), no IPv6, no TCP, no STUN/TURN; STUN requests and
+ *   candidate pairs from addresses that are not this machine's are ignored.
+ */
+import { Connection, RTCPeerConnection, RTCRtpCodecParameters, useSdesMid, useAudioLevelIndication } from 'werift';
+import { isLocalAddress } from '../net.mjs';
+
+let patched = false;
+
+/**
+ * werift binds every host-candidate socket to the single `iceInterfaceAddresses` entry (or to
+ * 0.0.0.0 without one) and then advertises each gathered address on it. Gather one address at
+ * a time with that entry set to the address, so each socket is bound to exactly the address it
+ * advertises. The entry is read synchronously when the socket is created, so restoring it
+ * right after each call is safe.
+ */
+function bindEachCandidateToItsAddress() {
+  if (patched) return;
+  patched = true;
+  const original = Connection?.prototype?.getCandidatePromises;
+  if (typeof original !== 'function') return; // another werift: keep its default (0.0.0.0)
+  Connection.prototype.getCandidatePromises = function getCandidatePromisesPerAddress(addresses, timeout) {
+    const saved = this.options.interfaceAddresses;
+    const out = [];
+    try {
+      for (const address of addresses) {
+        this.options.interfaceAddresses = address.includes(':') ? { udp6: address } : { udp4: address };
+        out.push(...original.call(this, [address], timeout));
+      }
+    } finally {
+      this.options.interfaceAddresses = saved;
+    }
+    return out;
+  };
+}
+
+export const OPUS_PT = 111;
+
+export function peerConfig(addresses) {
+  return {
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT,
+        parameters: 'minptime=10;useinbandfec=1', rtcpFeedback: [{ type: 'nack' }] })],
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96,
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })],
+    },
+    headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()] },
+    iceUseIpv4: true,
+    iceUseIpv6: false,
+    iceUseTcp: false,
+    iceServers: [],
+    // getHostAddresses() already lists the interface address; loopback must be added by hand
+    iceAdditionalHostAddresses: addresses.filter((a) => a.startsWith('127.')),
+    iceFilterStunResponse: (_msg, addr) => isLocalAddress(addr?.[0]),
+    iceFilterCandidatePair: (pair) => isLocalAddress(pair?.remoteCandidate?.host),
+    bundlePolicy: 'max-bundle',
+  };
+}
+
+export function createPeerConnection(addresses) {
+  bindEachCandidateToItsAddress();
+  return new RTCPeerConnection(peerConfig(addresses));
+}
