@@ -1,0 +1,864 @@
+/* Jitter buffer of one remote Opus track. See jitter_buffer.h for the
+ * threads, the hand-off and the delay/drift policy.
+ *
+ * Layout: the producer (network thread) owns `producer` and writes hand-off
+ * slots; the consumer (real-time thread) owns everything under `consumer`.
+ * The only shared state is the slot ring (indices published with
+ * release/acquire) and the metrics (relaxed atomics, one writer each).
+ *
+ * Play-out model (consumer): next_seq is the sequence number to play next
+ * and next_ts the RTP time of the next sample to produce. Each produce step
+ * looks at next_seq in the reorder store:
+ *  - present at next_ts: decode it;
+ *  - present later than next_ts: the sender was silent (DTX: sequence
+ *    numbers go on, timestamps jump): play silence, moving the delay to
+ *    the target while nothing is audible;
+ *  - present but earlier than next_ts: we concealed past it while starved:
+ *    play it now (the delay grows; the target and drift control bring it
+ *    back);
+ *  - missing while later packets are there: lost: in-band FEC from the
+ *    next packet when it directly follows and carries LBRR, else PLC;
+ *  - missing and nothing later: starved: silence when the sender is in
+ *    DTX, else an underrun: up to 60 ms of PLC, then silence.
+ * next_seq only moves past packets that were played, concealed as lost or
+ * dropped, so a packet that arrives after a DTX pause is never "late". */
+#include "jitter_buffer.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opus_codec.h"
+#include "red.h"
+#include "rtp.h"
+
+#define RATE			ALTO_OPUS_RATE
+#define FRAMES_PER_MS		(RATE / 1000)
+#define MAX_FRAMES		ALTO_OPUS_MAX_FRAMES
+#define GRAIN			ALTO_OPUS_MIN_FRAMES	/* 2.5 ms: PLC/FEC granularity */
+#define DEFAULT_PACKET_FRAMES	960
+
+#define MAX_PAYLOAD		1500		/* larger RTP payloads are refused */
+#define HANDOFF_SLOTS		128		/* power of two */
+#define STORE_SLOTS		256		/* power of two, < 2^15 */
+#define STORE_MASK		(STORE_SLOTS - 1)
+#define MAX_LATE_DISTANCE	1000		/* older: a sequence jump, not a late packet */
+#define MAX_TS_GAP		(10 * RATE)	/* larger timestamp steps are discontinuities */
+#define MAX_UNDERRUN_PLC	(3 * DEFAULT_PACKET_FRAMES)
+#define DTX_PACKET_LEN		2		/* a TOC-only packet: the sender enters DTX */
+#define QUIET_ENERGY		1e-7		/* mean square under -70 dBFS: sender silent */
+#define OVERFLOW_MARGIN		(80 * FRAMES_PER_MS)
+
+/* delay estimator: decaying histogram of the arrival delay variation */
+#define HIST_BUCKETS		100
+#define HIST_BUCKET_NS		5000000ll	/* 5 ms buckets, up to 500 ms */
+#define HIST_FORGET		0.998		/* ~500 packets, 10 s at 20 ms */
+#define HIST_PERCENTILE		0.95
+#define HIST_MIN_PACKETS	50
+#define MIN_WINDOW_NS		2000000000ull	/* the delay floor is the min of 2-4 s */
+
+#define SLOT_RED		(1u << 0)
+#define SLOT_NEW_SOURCE		(1u << 1)
+
+#define PKT_FROM_RED		(1u << 0)
+#define PKT_HAS_FEC		(1u << 1)
+
+struct handoff_slot {
+	uint64_t arrival_ns;
+	uint32_t ts;
+	uint16_t seq;
+	uint16_t len;
+	uint8_t flags;
+	uint8_t data[MAX_PAYLOAD];
+};
+
+struct stored_packet {
+	bool used;
+	uint8_t flags;
+	uint16_t seq;
+	uint16_t len;
+	uint16_t duration;
+	uint32_t ts;
+	uint8_t data[MAX_PAYLOAD];
+};
+
+enum play_state {
+	STATE_BUFFERING,	/* collecting packets until the target is reached */
+	STATE_PLAYING,
+};
+
+struct delay_estimator {
+	bool have_ts;
+	uint64_t ts_ext;		/* unwrapped RTP time of the last packet */
+	uint64_t window_start_ns;
+	int64_t cur_min, prev_min;	/* delay floor over the current/previous window */
+	double hist[HIST_BUCKETS];
+	double total;
+	uint32_t n_packets;
+	uint32_t percentile_frames;
+};
+
+/* Each counter has one writer (push: packets/invalid/overflow; pull: the
+ * rest); readers on any thread load them relaxed. */
+struct metrics {
+	atomic_uint_fast64_t packets, invalid, overflow;
+	atomic_uint_fast64_t lost, concealed, fec_recovered, red_recovered, late, duplicate;
+	atomic_uint_fast64_t dropped, underruns, resyncs, decode_errors, frames;
+	atomic_uint level_ms, target_ms;
+};
+
+struct alto_jitter_buffer {
+	struct alto_jitter_buffer_config cfg;
+
+	struct {			/* network thread only */
+		bool have_ssrc;
+		bool new_source;	/* to flag on the next slot written */
+		uint32_t ssrc;
+	} producer;
+
+	alignas(64) atomic_uint write_index;	/* written by push */
+	alignas(64) atomic_uint read_index;	/* written by pull */
+	alignas(64) struct handoff_slot slots[HANDOFF_SLOTS];
+
+	struct {			/* real-time thread only */
+		struct alto_opus_decoder *decoder;
+		enum play_state state;
+		uint16_t next_seq;
+		uint32_t next_ts;
+		uint32_t n_stored;
+		uint16_t highest_seq;
+		uint32_t highest_end;	/* RTP time just after the newest packet */
+		bool have_jump;		/* a big sequence jump waits for its successor */
+		uint16_t jump_seq;
+		uint32_t buffering_frames;
+		bool starving;
+		bool in_gap;
+		uint32_t underrun_plc;
+		uint32_t last_duration;
+		uint16_t last_len;
+		double last_energy;
+		uint32_t quantum;
+		uint32_t target;	/* frames */
+		uint32_t pcm_pos, pcm_len;
+		struct delay_estimator est;
+		struct stored_packet store[STORE_SLOTS];
+		float pcm[MAX_FRAMES * 2];
+	} c;
+
+	struct metrics m;
+};
+
+static inline void count(atomic_uint_fast64_t *counter, uint64_t n)
+{
+	atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
+}
+
+void alto_jitter_buffer_config_default(struct alto_jitter_buffer_config *cfg)
+{
+	*cfg = (struct alto_jitter_buffer_config) {
+		.channels = 1,
+		.opus_pt = 111,
+		.red_pt = 63,
+		.start_delay_ms = 60,
+		.min_delay_ms = 20,
+		.max_delay_ms = 400,
+	};
+}
+
+int alto_jitter_buffer_create(struct alto_jitter_buffer **out, const struct alto_jitter_buffer_config *cfg)
+{
+	struct alto_jitter_buffer *jb;
+	size_t size = (sizeof(*jb) + 63) & ~(size_t)63;
+	int res;
+
+	if (out == NULL || cfg == NULL || (cfg->channels != 1 && cfg->channels != 2) ||
+	    cfg->opus_pt > 127 || cfg->red_pt > 127 || cfg->red_pt == cfg->opus_pt ||
+	    cfg->min_delay_ms > cfg->max_delay_ms || cfg->max_delay_ms > 2000)
+		return -EINVAL;
+	if ((jb = aligned_alloc(64, size)) == NULL)
+		return -ENOMEM;
+	memset(jb, 0, size);
+	jb->cfg = *cfg;
+	if ((res = alto_opus_decoder_create(&jb->c.decoder, (int)cfg->channels)) < 0) {
+		free(jb);
+		return res;
+	}
+	jb->c.state = STATE_BUFFERING;
+	jb->c.last_duration = DEFAULT_PACKET_FRAMES;
+	jb->c.quantum = 1024;
+	jb->c.target = cfg->start_delay_ms * FRAMES_PER_MS;
+	if (jb->c.target < cfg->min_delay_ms * FRAMES_PER_MS)
+		jb->c.target = cfg->min_delay_ms * FRAMES_PER_MS;
+	if (jb->c.target > cfg->max_delay_ms * FRAMES_PER_MS)
+		jb->c.target = cfg->max_delay_ms * FRAMES_PER_MS;
+	atomic_store_explicit(&jb->m.target_ms, jb->c.target / FRAMES_PER_MS, memory_order_relaxed);
+	*out = jb;
+	return 0;
+}
+
+void alto_jitter_buffer_destroy(struct alto_jitter_buffer *jb)
+{
+	if (jb == NULL)
+		return;
+	alto_opus_decoder_destroy(jb->c.decoder);
+	free(jb);
+}
+
+/* ---- producer: network thread ---------------------------------------- */
+
+/* Checks what the consumer will need from the payload, so that garbage is
+ * refused (and counted) where it arrives. */
+static int check_payload(struct alto_jitter_buffer *jb, const struct alto_rtp_packet *rtp, uint8_t *flags)
+{
+	if (rtp->payload_len == 0 || rtp->payload_len > MAX_PAYLOAD)
+		return -EBADMSG;
+	if (rtp->payload_type == jb->cfg.opus_pt) {
+		*flags = 0;
+		return alto_opus_packet_duration(rtp->payload, rtp->payload_len) < 0 ? -EBADMSG : 0;
+	}
+	if (jb->cfg.red_pt != 0 && rtp->payload_type == jb->cfg.red_pt) {
+		struct alto_red_block blocks[ALTO_RED_MAX_BLOCKS];
+		const struct alto_red_block *primary;
+		size_t n;
+
+		if (alto_red_parse(rtp->payload, rtp->payload_len, rtp->timestamp,
+				blocks, ALTO_RED_MAX_BLOCKS, &n) < 0)
+			return -EBADMSG;
+		primary = &blocks[n - 1];
+		if (primary->payload_type != jb->cfg.opus_pt ||
+		    alto_opus_packet_duration(primary->data, primary->len) < 0)
+			return -EBADMSG;
+		*flags = SLOT_RED;
+		return 0;
+	}
+	return -ENOTSUP;
+}
+
+int alto_jitter_buffer_push(struct alto_jitter_buffer *jb, const uint8_t *packet, size_t len,
+		uint64_t arrival_ns)
+{
+	struct alto_rtp_packet rtp;
+	struct handoff_slot *slot;
+	unsigned int w, r;
+	uint8_t flags = 0;
+	int res;
+
+	if (jb == NULL || packet == NULL)
+		return -EINVAL;
+	if ((res = alto_rtp_parse(packet, len, &rtp)) < 0 ||
+	    (res = check_payload(jb, &rtp, &flags)) < 0) {
+		count(&jb->m.invalid, 1);
+		return res;
+	}
+
+	if (!jb->producer.have_ssrc || jb->producer.ssrc != rtp.ssrc) {
+		jb->producer.new_source = jb->producer.have_ssrc;
+		jb->producer.have_ssrc = true;
+		jb->producer.ssrc = rtp.ssrc;
+	}
+
+	w = atomic_load_explicit(&jb->write_index, memory_order_relaxed);
+	r = atomic_load_explicit(&jb->read_index, memory_order_acquire);
+	if (w - r >= HANDOFF_SLOTS) {
+		count(&jb->m.overflow, 1);
+		return -ENOBUFS;
+	}
+	slot = &jb->slots[w & (HANDOFF_SLOTS - 1)];
+	slot->arrival_ns = arrival_ns;
+	slot->ts = rtp.timestamp;
+	slot->seq = rtp.seq;
+	slot->len = (uint16_t)rtp.payload_len;
+	slot->flags = flags | (jb->producer.new_source ? SLOT_NEW_SOURCE : 0);
+	memcpy(slot->data, rtp.payload, rtp.payload_len);
+	jb->producer.new_source = false;
+	/* publishes the slot contents to the consumer */
+	atomic_store_explicit(&jb->write_index, w + 1, memory_order_release);
+	count(&jb->m.packets, 1);
+	return 0;
+}
+
+/* ---- consumer: real-time thread --------------------------------------- */
+
+static void update_target(struct alto_jitter_buffer *jb)
+{
+	const struct alto_jitter_buffer_config *cfg = &jb->cfg;
+	uint32_t target;
+
+	if (jb->c.est.n_packets < HIST_MIN_PACKETS)
+		target = cfg->start_delay_ms * FRAMES_PER_MS;
+	else
+		target = jb->c.est.percentile_frames + jb->c.last_duration + jb->c.quantum;
+	if (target < cfg->min_delay_ms * FRAMES_PER_MS)
+		target = cfg->min_delay_ms * FRAMES_PER_MS;
+	if (target > cfg->max_delay_ms * FRAMES_PER_MS)
+		target = cfg->max_delay_ms * FRAMES_PER_MS;
+	jb->c.target = target;
+}
+
+/* NetEq-like: the delay of each packet relative to the fastest one of the
+ * last 2-4 s (which also cancels clock drift), into a histogram that
+ * forgets; the target follows its high percentile. */
+static void estimate_delay(struct alto_jitter_buffer *jb, uint32_t ts, uint64_t arrival_ns)
+{
+	struct delay_estimator *e = &jb->c.est;
+	int64_t delay, base, rel;
+	uint32_t bucket;
+	double need, acc = 0.0;
+
+	if (!e->have_ts) {
+		e->have_ts = true;
+		e->ts_ext = (1ull << 32) | ts;	/* room below for reordered packets */
+		e->window_start_ns = arrival_ns;
+		e->cur_min = e->prev_min = INT64_MAX;
+	} else {
+		e->ts_ext = alto_rtp_ts_unwrap(e->ts_ext, ts);
+	}
+	/* RTP time in ns: 1e9 / 48000 = 62500 / 3 */
+	delay = (int64_t)arrival_ns - (int64_t)(e->ts_ext * 62500 / 3);
+	if (arrival_ns - e->window_start_ns > MIN_WINDOW_NS) {
+		e->prev_min = e->cur_min;
+		e->cur_min = INT64_MAX;
+		e->window_start_ns = arrival_ns;
+	}
+	if (delay < e->cur_min)
+		e->cur_min = delay;
+	base = e->cur_min < e->prev_min ? e->cur_min : e->prev_min;
+	rel = delay - base;
+	bucket = rel / HIST_BUCKET_NS >= HIST_BUCKETS ? HIST_BUCKETS - 1 : (uint32_t)(rel / HIST_BUCKET_NS);
+
+	for (uint32_t b = 0; b < HIST_BUCKETS; b++)
+		e->hist[b] *= HIST_FORGET;
+	e->hist[bucket] += 1.0 - HIST_FORGET;
+	e->total = e->total * HIST_FORGET + (1.0 - HIST_FORGET);
+	e->n_packets++;
+
+	need = e->total * HIST_PERCENTILE;
+	for (uint32_t b = 0; b < HIST_BUCKETS; b++) {
+		acc += e->hist[b];
+		if (acc >= need) {
+			/* upper edge of the bucket, in frames */
+			e->percentile_frames = (uint32_t)((b + 1) * (HIST_BUCKET_NS / 1000000) * FRAMES_PER_MS);
+			break;
+		}
+	}
+	update_target(jb);
+}
+
+static inline struct stored_packet *lookup(struct alto_jitter_buffer *jb, uint16_t seq)
+{
+	struct stored_packet *p = &jb->c.store[seq & STORE_MASK];
+	return p->used && p->seq == seq ? p : NULL;
+}
+
+static void remove_packet(struct alto_jitter_buffer *jb, struct stored_packet *p)
+{
+	p->used = false;
+	jb->c.n_stored--;
+}
+
+static void clear_store(struct alto_jitter_buffer *jb)
+{
+	for (uint32_t i = 0; i < STORE_SLOTS; i++)
+		jb->c.store[i].used = false;
+	jb->c.n_stored = 0;
+}
+
+/* Back to buffering: a new source, a sequence jump. */
+static void restart(struct alto_jitter_buffer *jb)
+{
+	if (jb->c.state == STATE_PLAYING || jb->c.n_stored > 0)
+		count(&jb->m.resyncs, 1);
+	clear_store(jb);
+	alto_opus_decoder_reset(jb->c.decoder);
+	jb->c.state = STATE_BUFFERING;
+	jb->c.buffering_frames = 0;
+	jb->c.have_jump = false;
+	jb->c.starving = false;
+	jb->c.in_gap = false;
+	jb->c.last_len = 0;
+	jb->c.last_energy = 0.0;
+	jb->c.est.have_ts = false;	/* new timeline; the jitter histogram stays */
+}
+
+/* A sequence number far from where we are: believed when its successor
+ * follows (RFC 3550 A.1 does the same), else dropped. */
+static bool confirm_jump(struct alto_jitter_buffer *jb, uint16_t seq)
+{
+	if (jb->c.have_jump && seq == jb->c.jump_seq) {
+		restart(jb);
+		return true;
+	}
+	jb->c.have_jump = true;
+	jb->c.jump_seq = (uint16_t)(seq + 1);
+	return false;
+}
+
+static void insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
+		const uint8_t *data, size_t len, bool redundant)
+{
+	struct stored_packet *p;
+	int duration;
+
+	if (len == 0 || len > MAX_PAYLOAD || (duration = alto_opus_packet_duration(data, len)) < 0)
+		return;
+
+	if (jb->c.state == STATE_PLAYING) {
+		int32_t d = alto_rtp_seq_diff(seq, jb->c.next_seq);
+
+		if (d < 0 && d > -MAX_LATE_DISTANCE) {
+			if (!redundant)
+				count(&jb->m.late, 1);
+			return;
+		}
+		if (d < 0 || d >= STORE_SLOTS) {
+			if (redundant)
+				return;
+			if (!confirm_jump(jb, seq)) {
+				count(&jb->m.dropped, 1);
+				return;
+			}
+		}
+	} else if (jb->c.n_stored > 0) {
+		int32_t d = alto_rtp_seq_diff(seq, jb->c.highest_seq);
+		if (d >= STORE_SLOTS || d <= -STORE_SLOTS) {
+			if (redundant)
+				return;
+			/* while buffering, the newest stream wins */
+			count(&jb->m.dropped, jb->c.n_stored);
+			clear_store(jb);
+		}
+	}
+	if (!redundant)
+		jb->c.have_jump = false;
+
+	p = &jb->c.store[seq & STORE_MASK];
+	if (p->used) {
+		if (p->seq == seq) {
+			if (!redundant) {
+				if (p->flags & PKT_FROM_RED)
+					p->flags &= ~PKT_FROM_RED;	/* the primary did arrive */
+				else
+					count(&jb->m.duplicate, 1);
+			}
+			return;
+		}
+		/* only while buffering: two packets 256 apart share a slot */
+		count(&jb->m.dropped, 1);
+		if (alto_rtp_seq_diff(seq, p->seq) < 0 || redundant)
+			return;
+		remove_packet(jb, p);
+	}
+
+	p->used = true;
+	p->seq = seq;
+	p->ts = ts;
+	p->len = (uint16_t)len;
+	p->duration = (uint16_t)duration;
+	p->flags = (redundant ? PKT_FROM_RED : 0) |
+		(alto_opus_packet_has_fec(data, len) == 1 ? PKT_HAS_FEC : 0);
+	memcpy(p->data, data, len);
+	if (jb->c.n_stored == 0 || alto_rtp_seq_diff(seq, jb->c.highest_seq) > 0) {
+		jb->c.highest_seq = seq;
+		jb->c.highest_end = ts + (uint32_t)duration;
+	}
+	jb->c.n_stored++;
+}
+
+static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot *slot)
+{
+	if (slot->flags & SLOT_NEW_SOURCE)
+		restart(jb);
+
+	if (slot->flags & SLOT_RED) {
+		struct alto_red_block blocks[ALTO_RED_MAX_BLOCKS];
+		size_t n;
+
+		if (alto_red_parse(slot->data, slot->len, slot->ts, blocks, ALTO_RED_MAX_BLOCKS, &n) < 0)
+			return;
+		insert(jb, slot->seq, slot->ts, blocks[n - 1].data, blocks[n - 1].len, false);
+		/* Redundant blocks are the packets just before the primary, oldest
+		 * first (libwebrtc's RED encoder): block i of r is seq - (r - i).
+		 * Their timestamps must go up and stay before the primary's. */
+		for (size_t i = 0; i + 1 < n; i++) {
+			const struct alto_red_block *b = &blocks[i];
+			if (b->payload_type != jb->cfg.opus_pt ||
+			    alto_rtp_ts_diff(slot->ts, b->timestamp) <= 0 ||
+			    (i > 0 && alto_rtp_ts_diff(b->timestamp, blocks[i - 1].timestamp) <= 0))
+				continue;
+			insert(jb, (uint16_t)(slot->seq - (n - 1 - i)), b->timestamp, b->data, b->len, true);
+		}
+	} else {
+		insert(jb, slot->seq, slot->ts, slot->data, slot->len, false);
+	}
+	if (slot->arrival_ns != 0)
+		estimate_delay(jb, slot->ts, slot->arrival_ns);
+}
+
+static void drain_handoff(struct alto_jitter_buffer *jb)
+{
+	unsigned int r = atomic_load_explicit(&jb->read_index, memory_order_relaxed);
+	unsigned int w = atomic_load_explicit(&jb->write_index, memory_order_acquire);
+
+	while (r != w) {
+		accept_slot(jb, &jb->slots[r & (HANDOFF_SLOTS - 1)]);
+		r++;
+	}
+	/* hands the slots back to the producer */
+	atomic_store_explicit(&jb->read_index, r, memory_order_release);
+}
+
+/* Frames buffered ahead of the play-out point. */
+static int64_t fill_frames(const struct alto_jitter_buffer *jb)
+{
+	int64_t fill = jb->c.pcm_len - jb->c.pcm_pos;
+
+	if (jb->c.state == STATE_PLAYING && jb->c.n_stored > 0) {
+		int64_t ahead = alto_rtp_ts_diff(jb->c.highest_end, jb->c.next_ts);
+		if (ahead > 0)
+			fill += ahead;
+	}
+	return fill;
+}
+
+static uint32_t silence(struct alto_jitter_buffer *jb, uint32_t frames)
+{
+	if (frames > MAX_FRAMES)
+		frames = MAX_FRAMES;
+	if (frames == 0)
+		frames = 1;
+	memset(jb->c.pcm, 0, (size_t)frames * jb->cfg.channels * sizeof(float));
+	if (jb->c.state == STATE_BUFFERING && jb->c.n_stored > 0)
+		jb->c.buffering_frames += frames;
+	return frames;
+}
+
+static uint32_t concealment_size(uint32_t frames)
+{
+	if (frames > MAX_FRAMES)
+		frames = MAX_FRAMES;
+	frames -= frames % GRAIN;
+	return frames < GRAIN ? GRAIN : frames;
+}
+
+static double energy(const float *pcm, size_t n)
+{
+	double sum = 0.0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)pcm[i] * pcm[i];
+	return n > 0 ? sum / (double)n : 0.0;
+}
+
+static uint32_t plc(struct alto_jitter_buffer *jb, uint32_t frames)
+{
+	int n;
+
+	frames = concealment_size(frames);
+	n = alto_opus_decode_plc(jb->c.decoder, jb->c.pcm, (int)frames);
+	if (n <= 0) {
+		count(&jb->m.decode_errors, 1);
+		return silence(jb, frames);
+	}
+	count(&jb->m.concealed, 1);
+	return (uint32_t)n;
+}
+
+static bool try_start(struct alto_jitter_buffer *jb)
+{
+	struct stored_packet *lowest = NULL;
+	int32_t lowest_d = -1;
+	int64_t span;
+
+	if (jb->c.n_stored == 0)
+		return false;
+	for (uint32_t i = 0; i < STORE_SLOTS; i++) {
+		struct stored_packet *p = &jb->c.store[i];
+		int32_t d;
+		if (!p->used)
+			continue;
+		d = alto_rtp_seq_diff(jb->c.highest_seq, p->seq);
+		if (d < 0 || d >= STORE_SLOTS) {
+			/* left behind by the stream moving on while buffering */
+			remove_packet(jb, p);
+			count(&jb->m.dropped, 1);
+			continue;
+		}
+		if (d > lowest_d) {
+			lowest_d = d;
+			lowest = p;
+		}
+	}
+	if (lowest == NULL)
+		return false;
+	span = alto_rtp_ts_diff(jb->c.highest_end, lowest->ts);
+	if (span < jb->c.target && jb->c.buffering_frames < jb->cfg.max_delay_ms * FRAMES_PER_MS)
+		return false;
+	jb->c.state = STATE_PLAYING;
+	jb->c.next_seq = lowest->seq;
+	jb->c.next_ts = lowest->ts;
+	jb->c.starving = false;
+	jb->c.in_gap = false;
+	return true;
+}
+
+static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packet *p)
+{
+	int n = alto_opus_decode(jb->c.decoder, p->data, p->len, jb->c.pcm, MAX_FRAMES);
+
+	if (p->flags & PKT_FROM_RED)
+		count(&jb->m.red_recovered, 1);
+	if (n <= 0) {
+		count(&jb->m.decode_errors, 1);
+		n = (int)plc(jb, p->duration);
+	}
+	jb->c.last_duration = concealment_size(p->duration);
+	jb->c.last_len = p->len;
+	jb->c.last_energy = energy(jb->c.pcm, (size_t)n * jb->cfg.channels);
+	jb->c.next_seq = (uint16_t)(p->seq + 1);
+	jb->c.next_ts = p->ts + (uint32_t)n;
+	jb->c.starving = false;
+	jb->c.in_gap = false;
+	remove_packet(jb, p);
+	return (uint32_t)n;
+}
+
+/* The sender skipped time (DTX) before p: silence, and the free moment to
+ * move the delay to the target. Returns 0 to look again. */
+static uint32_t silence_gap(struct alto_jitter_buffer *jb, int64_t gap, uint32_t want)
+{
+	int64_t excess = fill_frames(jb) - jb->c.target;
+	uint32_t n;
+
+	jb->c.in_gap = true;
+	if (excess > GRAIN) {
+		/* too much buffered: skip silence */
+		int64_t skip = excess < gap ? excess : gap;
+		jb->c.next_ts += (uint32_t)skip;
+		return 0;
+	}
+	if (excess < -GRAIN) {
+		/* too little: play silence without moving on */
+		n = want < (uint64_t)-excess ? want : (uint32_t)-excess;
+		return silence(jb, n);
+	}
+	n = want < gap ? want : (uint32_t)gap;
+	n = silence(jb, n);
+	jb->c.next_ts += n;
+	return n;
+}
+
+static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want)
+{
+	uint32_t n;
+
+	jb->c.in_gap = false;
+	if (jb->c.last_len <= DTX_PACKET_LEN || jb->c.last_energy < QUIET_ENERGY) {
+		/* the sender is in DTX (or silent): comfort is silence */
+		n = silence(jb, want);
+	} else {
+		if (!jb->c.starving) {
+			jb->c.starving = true;
+			jb->c.underrun_plc = 0;
+			count(&jb->m.underruns, 1);
+		}
+		if (jb->c.underrun_plc < MAX_UNDERRUN_PLC) {
+			n = plc(jb, jb->c.last_duration);
+			jb->c.underrun_plc += n;
+		} else {
+			n = silence(jb, want);
+		}
+	}
+	jb->c.next_ts += n;
+	return n;
+}
+
+/* next_seq is missing and later packets are there. Returns 0 to look again. */
+static uint32_t conceal_loss(struct alto_jitter_buffer *jb)
+{
+	struct stored_packet *p = NULL;
+	int32_t missing;
+	int64_t gap;
+	uint32_t n;
+
+	for (uint32_t d = 1; d < STORE_SLOTS && p == NULL; d++)
+		p = lookup(jb, (uint16_t)(jb->c.next_seq + d));
+	if (p == NULL) {		/* cannot happen: stored packets are ahead */
+		clear_store(jb);
+		return 0;
+	}
+	missing = alto_rtp_seq_diff(p->seq, jb->c.next_seq);
+	gap = alto_rtp_ts_diff(p->ts, jb->c.next_ts);
+
+	if (gap < GRAIN || gap / missing < GRAIN) {
+		/* their time has passed already (concealed while starved) */
+		count(&jb->m.lost, (uint64_t)missing);
+		jb->c.next_seq = p->seq;
+		return 0;
+	}
+	if (missing == 1 && (p->flags & PKT_HAS_FEC) && gap <= p->duration) {
+		int r = alto_opus_decode_fec(jb->c.decoder, p->data, p->len, jb->c.pcm,
+				(int)concealment_size((uint32_t)gap));
+		if (r > 0) {
+			n = (uint32_t)r;
+			count(&jb->m.fec_recovered, 1);
+		} else {
+			n = plc(jb, (uint32_t)gap);
+		}
+	} else {
+		uint32_t frames = (uint32_t)(gap / missing);
+		n = plc(jb, frames < jb->c.last_duration ? frames : jb->c.last_duration);
+	}
+	count(&jb->m.lost, 1);
+	jb->c.last_energy = energy(jb->c.pcm, (size_t)n * jb->cfg.channels);
+	jb->c.next_seq++;
+	jb->c.next_ts += n;
+	jb->c.starving = false;
+	jb->c.in_gap = false;
+	return n;
+}
+
+/* Fills jb->c.pcm with at least one frame; want is what the pull still needs. */
+static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
+{
+	uint32_t n;
+
+	if (want > MAX_FRAMES)
+		want = MAX_FRAMES;
+	for (uint32_t guard = 0; guard < 2 * STORE_SLOTS + 8; guard++) {
+		struct stored_packet *p;
+
+		if (jb->c.state == STATE_BUFFERING) {
+			if (!try_start(jb))
+				return silence(jb, want);
+			continue;
+		}
+		if ((p = lookup(jb, jb->c.next_seq)) != NULL) {
+			int64_t gap = alto_rtp_ts_diff(p->ts, jb->c.next_ts);
+
+			if (gap > -GRAIN && gap < GRAIN)
+				return decode_packet(jb, p);
+			if (gap >= MAX_TS_GAP || gap <= -MAX_TS_GAP || gap < 0) {
+				/* a timestamp discontinuity, or late after a starved
+				 * stretch: play it now, the delay grows */
+				jb->c.next_ts = p->ts;
+				continue;
+			}
+			if ((n = silence_gap(jb, gap, want)) > 0)
+				return n;
+			continue;
+		}
+		if (jb->c.n_stored == 0)
+			return starved(jb, want);
+		if ((n = conceal_loss(jb)) > 0)
+			return n;
+	}
+	return silence(jb, want);
+}
+
+/* Far more buffered than wanted (a burst after a stall, a slow consumer):
+ * drop the oldest packets so that the target remains. */
+static void check_overflow(struct alto_jitter_buffer *jb)
+{
+	uint32_t start;
+	struct stored_packet *p;
+
+	if (jb->c.state != STATE_PLAYING || jb->c.n_stored == 0 ||
+	    fill_frames(jb) <= 2 * (int64_t)jb->c.target + OVERFLOW_MARGIN)
+		return;
+	start = jb->c.highest_end - jb->c.target;
+	for (uint32_t i = 0; i < STORE_SLOTS && jb->c.n_stored > 0; i++) {
+		p = lookup(jb, jb->c.next_seq);
+		if (p != NULL) {
+			if (alto_rtp_ts_diff(p->ts, start) >= 0 || p->seq == jb->c.highest_seq)
+				break;
+			remove_packet(jb, p);
+			count(&jb->m.dropped, 1);
+		}
+		jb->c.next_seq++;
+	}
+	if ((p = lookup(jb, jb->c.next_seq)) != NULL)
+		jb->c.next_ts = p->ts;
+	jb->c.pcm_pos = jb->c.pcm_len = 0;
+	count(&jb->m.resyncs, 1);
+}
+
+int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t n_frames)
+{
+	const uint32_t ch = jb ? jb->cfg.channels : 1;
+	int64_t fill;
+
+	if (jb == NULL || out == NULL)
+		return -EINVAL;
+	if (n_frames == 0)
+		return 0;
+	jb->c.quantum = n_frames;
+	drain_handoff(jb);
+	update_target(jb);
+	check_overflow(jb);
+
+	for (uint32_t done = 0; done < n_frames;) {
+		uint32_t n;
+
+		if (jb->c.pcm_pos == jb->c.pcm_len) {
+			jb->c.pcm_len = produce(jb, n_frames - done);
+			jb->c.pcm_pos = 0;
+		}
+		n = jb->c.pcm_len - jb->c.pcm_pos;
+		if (n > n_frames - done)
+			n = n_frames - done;
+		memcpy(out + (size_t)done * ch, jb->c.pcm + (size_t)jb->c.pcm_pos * ch,
+				(size_t)n * ch * sizeof(float));
+		jb->c.pcm_pos += n;
+		done += n;
+	}
+
+	fill = fill_frames(jb);
+	count(&jb->m.frames, n_frames);
+	atomic_store_explicit(&jb->m.level_ms, (unsigned)(fill / FRAMES_PER_MS), memory_order_relaxed);
+	atomic_store_explicit(&jb->m.target_ms, jb->c.target / FRAMES_PER_MS, memory_order_relaxed);
+	return 0;
+}
+
+int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_frames,
+		double *target_frames)
+{
+	if (jb == NULL)
+		return -EINVAL;
+	if (delay_frames)
+		*delay_frames = (double)fill_frames(jb);
+	if (target_frames)
+		*target_frames = jb->c.target;
+	if (jb->c.state != STATE_PLAYING || jb->c.n_stored == 0 || jb->c.starving || jb->c.in_gap)
+		return -EAGAIN;
+	return 0;
+}
+
+void alto_jitter_buffer_get_metrics(const struct alto_jitter_buffer *jb,
+		struct alto_jitter_buffer_metrics *m)
+{
+	struct alto_jitter_buffer *j = (struct alto_jitter_buffer *)jb;
+
+	if (jb == NULL || m == NULL)
+		return;
+#define LOAD(f) atomic_load_explicit(&j->m.f, memory_order_relaxed)
+	*m = (struct alto_jitter_buffer_metrics) {
+		.packets = LOAD(packets),
+		.invalid = LOAD(invalid),
+		.overflow = LOAD(overflow),
+		.lost = LOAD(lost),
+		.concealed = LOAD(concealed),
+		.fec_recovered = LOAD(fec_recovered),
+		.red_recovered = LOAD(red_recovered),
+		.late = LOAD(late),
+		.duplicate = LOAD(duplicate),
+		.dropped = LOAD(dropped),
+		.underruns = LOAD(underruns),
+		.resyncs = LOAD(resyncs),
+		.decode_errors = LOAD(decode_errors),
+		.frames = LOAD(frames),
+		.level_ms = LOAD(level_ms),
+		.target_ms = LOAD(target_ms),
+	};
+#undef LOAD
+}

@@ -1,0 +1,100 @@
+/* Jitter buffer of one remote Opus audio track: RTP packets in on the
+ * network thread, exactly n_frames of 48 kHz float audio out on the
+ * PipeWire data (real-time) thread.
+ *
+ * Threads and the hand-off:
+ *  - alto_jitter_buffer_push() runs on the network thread (the ONE
+ *    producer). It parses and checks the RTP packet (Opus or RED payload
+ *    type) and copies its payload into a single-producer/single-consumer
+ *    ring of fixed slots (C11 atomics, no lock). Ring full: the packet is
+ *    dropped and counted (overflow).
+ *  - alto_jitter_buffer_pull() runs on the real-time thread (the ONE
+ *    consumer), e.g. in a pw_stream process(). It drains the ring into its
+ *    reorder store, then decodes, conceals (PLC), recovers (in-band FEC,
+ *    RED) or plays silence until n_frames are written. It never allocates,
+ *    locks, blocks or logs.
+ *  - alto_jitter_buffer_get_metrics() runs on any thread (atomic loads).
+ *  create/destroy: any thread, while neither push nor pull can run.
+ *
+ * Delay: the target starts at start_delay_ms and then follows the 95th
+ * percentile of the packets' arrival delay variation (a decaying histogram
+ * over ~10 s, as WebRTC NetEq does), plus one packet and one pull quantum,
+ * bounded by [min_delay_ms, max_delay_ms]. Silence (DTX) gaps move the
+ * delay to the target for free; above 2 × target + 80 ms packets are
+ * dropped down to the target (a resync).
+ *
+ * Drift: the sender's clock and the sound card's differ (±200 ppm is
+ * common). The buffer does not resample: after each pull,
+ * alto_jitter_buffer_get_delay() gives the delay and the target, and the
+ * caller runs a DLL on the difference (rate_control.h, spa_dll) and pulls
+ * corr × the nominal frames per cycle (in PipeWire: set the rate-match IO
+ * of the stream to 1/corr so the adapter resamples, as module-rtp-source
+ * does).
+ *
+ * Returns: 0 or a negative errno. */
+#ifndef ALTO_RTC_MEDIA_JITTER_BUFFER_H
+#define ALTO_RTC_MEDIA_JITTER_BUFFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct alto_jitter_buffer;
+
+struct alto_jitter_buffer_config {
+	uint32_t channels;		/* output channels: 1 or 2 (interleaved) */
+	uint8_t opus_pt;		/* Opus payload type, 111 with LiveKit */
+	uint8_t red_pt;			/* RED payload type, 63; 0: no RED */
+	uint32_t start_delay_ms;	/* target until the jitter is measured */
+	uint32_t min_delay_ms;		/* bounds of the adaptive target */
+	uint32_t max_delay_ms;
+};
+
+/* Counters since creation (delay fields: the latest value). */
+struct alto_jitter_buffer_metrics {
+	uint64_t packets;		/* RTP packets accepted by push */
+	uint64_t invalid;		/* refused by push: malformed, unknown PT, bad Opus */
+	uint64_t overflow;		/* refused by push: hand-off ring full */
+	uint64_t lost;			/* packets missing at their play-out time */
+	uint64_t concealed;		/* PLC runs (lost packets and underruns) */
+	uint64_t fec_recovered;		/* lost packets rebuilt from the next one's FEC */
+	uint64_t red_recovered;		/* packets played from RED redundancy */
+	uint64_t late;			/* arrived after their play-out time: dropped */
+	uint64_t duplicate;
+	uint64_t dropped;		/* discarded to bring the delay back to target */
+	uint64_t underruns;		/* times the buffer ran dry while audio played */
+	uint64_t resyncs;		/* restarts: new SSRC, big jumps, overflow */
+	uint64_t decode_errors;
+	uint64_t frames;		/* frames pulled */
+	uint32_t level_ms;		/* buffered audio after the last pull */
+	uint32_t target_ms;		/* current target delay */
+};
+
+/* 1 channel, PT 111 (Opus) / 63 (RED), start 60 ms, bounds 20..400 ms. */
+void alto_jitter_buffer_config_default(struct alto_jitter_buffer_config *cfg);
+
+int alto_jitter_buffer_create(struct alto_jitter_buffer **jb, const struct alto_jitter_buffer_config *cfg);
+void alto_jitter_buffer_destroy(struct alto_jitter_buffer *jb);
+
+/* Network thread. packet: a whole RTP packet (after SRTP unprotect);
+ * arrival_ns: its arrival time on a monotonic clock (0: unknown, no jitter
+ * measurement). Returns 0, -EBADMSG (malformed RTP/RED/Opus), -ENOTSUP
+ * (payload type neither Opus nor RED), -ENOBUFS (ring full). */
+int alto_jitter_buffer_push(struct alto_jitter_buffer *jb, const uint8_t *packet, size_t len,
+		uint64_t arrival_ns);
+
+/* Real-time thread. Writes exactly n_frames frames (n_frames × channels
+ * floats) to out, every call. */
+int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t n_frames);
+
+/* Real-time thread, after a pull: the buffered audio and the target, in
+ * frames. Returns 0 when delay is a meaningful input for drift control,
+ * -EAGAIN while buffering, starved or in a silence gap (keep the last rate). */
+int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_frames,
+		double *target_frames);
+
+/* Any thread. */
+void alto_jitter_buffer_get_metrics(const struct alto_jitter_buffer *jb,
+		struct alto_jitter_buffer_metrics *m);
+
+#endif
