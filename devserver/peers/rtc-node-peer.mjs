@@ -24,13 +24,17 @@
 import readline from 'node:readline';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  Room, RoomEvent, AudioSource, AudioFrame, AudioStream, LocalAudioTrack, TrackPublishOptions, TrackSource,
-  TrackKind, dispose,
-} from '@livekit/rtc-node';
-import { FfiRequest, FfiResponse, LocalTrackMuteRequest, livekitFfiRequest } from '@livekit/rtc-ffi-bindings';
 import { mintToken } from '../src/token.mjs';
 import { WavWriter, readWav } from '../testlib/wav.mjs';
+
+// The SDK logs through pino on stdout at debug level unless NODE_ENV=production; it reads
+// that when first imported, hence the dynamic imports. Its lines carry no "event" key.
+if (!process.env.NODE_ENV) process.env.NODE_ENV = 'production';
+const {
+  Room, RoomEvent, AudioSource, AudioFrame, AudioStream, LocalAudioTrack, TrackPublishOptions, TrackSource,
+  TrackKind, dispose,
+} = await import('@livekit/rtc-node');
+const { FfiRequest, FfiResponse, LocalTrackMuteRequest, livekitFfiRequest } = await import('@livekit/rtc-ffi-bindings');
 
 const RATE = 48000;
 const FRAME = 480; // 10 ms

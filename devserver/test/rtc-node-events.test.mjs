@@ -1,0 +1,66 @@
+// Room events between official-SDK peers, checked from both sides: the SDK's events (what an
+// app sees) and the raw ParticipantUpdates a bare signaling observer receives.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevServer, startPeer, mintToken, connectSignal, lk } from '../testlib/index.mjs';
+
+const { ParticipantInfo_State: State, DisconnectReason } = lk;
+let server;
+const stops = [];
+before(async () => { server = await startDevServer(); });
+after(async () => {
+  for (const s of stops.reverse()) await s().catch(() => {});
+  await server?.stop();
+});
+
+async function observer(room) {
+  const c = await connectSignal(server.url, await mintToken({ room, identity: `observer-${room}` }), { autoSubscribe: false });
+  stops.push(async () => c.close());
+  await c.waitFor('join');
+  return c;
+}
+
+const infoOf = (u, identity) => u.participants.find((p) => p.identity === identity);
+
+test('a peer that leaves is seen DISCONNECTED by the others', { timeout: 60_000 }, async () => {
+  const obs = await observer('leave');
+  const a = startPeer({ url: server.url, room: 'leave', identity: 'alice' });
+  stops.push(() => a.stop());
+  const b = startPeer({ url: server.url, room: 'leave', identity: 'bob' });
+  stops.push(() => b.stop());
+  await a.waitEvent('joined');
+  await b.waitEvent('joined');
+  await a.waitEvent('participant_joined', (e) => e.identity === 'bob');
+  const exit = await b.stop('SIGTERM');
+  assert.equal(exit.code, 0, 'peer exits cleanly on SIGTERM');
+  await a.waitEvent('participant_left', (e) => e.identity === 'bob');
+  const u = await obs.waitFor('update', (x) => infoOf(x, 'bob')?.state === State.DISCONNECTED);
+  assert.equal(infoOf(u, 'bob').disconnectReason, DisconnectReason.CLIENT_INITIATED);
+});
+
+test('publish and mute are relayed: TrackInfo in updates, muted flag both ways', { timeout: 60_000 }, async () => {
+  const obs = await observer('mute');
+  const b = startPeer({ url: server.url, room: 'mute', identity: 'bob' });
+  stops.push(() => b.stop());
+  await b.waitEvent('joined');
+  const a = startPeer({ url: server.url, room: 'mute', identity: 'alice', tone: 440 });
+  stops.push(() => a.stop());
+  const pub = await a.waitEvent('publishing');
+  const up = await obs.waitFor('update', (x) => infoOf(x, 'alice')?.tracks.some((t) => t.sid === pub.track));
+  const track = infoOf(up, 'alice').tracks.find((t) => t.sid === pub.track);
+  assert.equal(track.type, lk.TrackType.AUDIO);
+  assert.equal(track.source, lk.TrackSource.MICROPHONE);
+  assert.equal(track.muted, false);
+  await b.waitEvent('track_subscribed', (e) => e.track === pub.track);
+
+  a.mute();
+  await a.waitEvent('muted');
+  await b.waitEvent('track_muted', (e) => e.track === pub.track);
+  const mutedUp = await obs.waitFor('update', (x) => infoOf(x, 'alice')?.tracks.some((t) => t.sid === pub.track && t.muted));
+  const v1 = infoOf(mutedUp, 'alice').version;
+  assert.ok(v1 > infoOf(up, 'alice').version, 'version grows');
+
+  a.unmute();
+  await b.waitEvent('track_unmuted', (e) => e.track === pub.track);
+  await obs.waitFor('update', (x) => infoOf(x, 'alice')?.tracks.some((t) => t.sid === pub.track && !t.muted) && infoOf(x, 'alice').version > v1);
+});

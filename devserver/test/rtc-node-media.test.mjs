@@ -1,0 +1,51 @@
+// Audio through the dev server between two official-SDK peers (@livekit/rtc-node):
+// A publishes a 440 Hz tone, B records what it receives; the tone must arrive at the level A
+// sent (within 1 dB), in single-PC mode (/rtc/v1) and in legacy mode (/rtc, two PCs), with
+// either peer joining first.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startDevServer, startPeer, tmpDir } from '../testlib/index.mjs';
+import { waitForTone } from '../testlib/audio-check.mjs';
+
+const FREQ = 440;
+const AMPLITUDE = 0.25; // -12.04 dBFS
+const stops = [];
+after(async () => { for (const s of stops.reverse()) await s().catch(() => {}); });
+
+async function toneThrough(t, { legacyOnly = false, legacyPeers = false, order }) {
+  const server = await startDevServer({ legacyOnly });
+  stops.push(() => server.stop());
+  const dir = tmpDir('alto-rec-');
+  const room = `tone-${order}-${legacyOnly ? 'legacy' : 'v1'}`;
+  const startA = () => startPeer({ url: server.url, room, identity: 'alice', tone: FREQ, amplitude: AMPLITUDE, legacy: legacyPeers });
+  const startB = () => startPeer({ url: server.url, room, identity: 'bob', record: dir, legacy: legacyPeers });
+  let a, b;
+  if (order === 'A-before-B') {
+    a = startA(); stops.push(() => a.stop());
+    await a.waitEvent('publishing');
+    b = startB(); stops.push(() => b.stop());
+  } else {
+    b = startB(); stops.push(() => b.stop());
+    await b.waitEvent('joined');
+    a = startA(); stops.push(() => a.stop());
+  }
+  const sent = await a.waitEvent('publishing');
+  const sub = await b.waitEvent('track_subscribed', (e) => e.identity === 'alice');
+  assert.equal(sub.track, sent.track, 'B subscribed to the track A published');
+  const wav = path.join(dir, 'alice.wav');
+  const got = await waitForTone(wav, FREQ, sent.level_dbfs, { timeoutMs: 25_000 });
+  t.diagnostic(`sent ${sent.level_dbfs} dBFS, received ${got.level.toFixed(2)} dBFS at ${got.dominant.toFixed(1)} Hz`);
+  assert.ok(Math.abs(got.level - sent.level_dbfs) <= 1, `tone level ${got.level.toFixed(2)} dBFS, sent ${sent.level_dbfs} dBFS`);
+  assert.ok(Math.abs(got.dominant - FREQ) < 5, `dominant frequency ${got.dominant} Hz`);
+  await Promise.all([a.stop(), b.stop()]);
+  await server.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+test('single PC (/rtc/v1): A publishes before B joins', { timeout: 90_000 }, (t) => toneThrough(t, { order: 'A-before-B' }));
+test('single PC (/rtc/v1): B joins before A publishes', { timeout: 90_000 }, (t) => toneThrough(t, { order: 'B-before-A' }));
+test('legacy (--legacy-only, /rtc/v1 is 404): A before B', { timeout: 90_000 }, (t) => toneThrough(t, { legacyOnly: true, order: 'A-before-B' }));
+test('legacy (--legacy-only, /rtc/v1 is 404): B before A', { timeout: 90_000 }, (t) => toneThrough(t, { legacyOnly: true, order: 'B-before-A' }));
+test('legacy by choice (singlePeerConnection=false): B before A', { timeout: 90_000 }, (t) => toneThrough(t, { legacyPeers: true, order: 'B-before-A' }));
