@@ -16,11 +16,18 @@ function usage(msg) {
   if (msg) process.stderr.write(`devserver: ${msg}\n`);
   process.stderr.write('usage: devserver [--host H] [--port 7880] [--trace [FILE]] [--legacy-only] ' +
     '[--api-key K] [--api-secret-file F] [--verbose]\n' +
+    '                 [--join-timeout S] [--offer-timeout S] [--resume-window S]\n' +
     '  secret: env LIVEKIT_API_SECRET, or --api-secret-file (default devkey/secret)\n');
   process.exit(msg ? 2 : 0);
 }
 
-const opts = { host: '127.0.0.1', port: 7880, trace: false, legacyOnly: false, apiKey: null, secretFile: null, verbose: false };
+const opts = { host: '127.0.0.1', port: 7880, trace: false, legacyOnly: false, apiKey: null, secretFile: null, verbose: false,
+  timeouts: {} };
+const seconds = (v, name) => {
+  const n = Number(v);
+  if (!(n > 0 && n < 86400)) usage(`bad ${name}`);
+  return Math.round(n * 1000);
+};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -43,6 +50,10 @@ for (let i = 0; i < argv.length; i++) {
     case '--api-key': opts.apiKey = next(); break;
     case '--api-secret-file': opts.secretFile = next(); break;
     case '--verbose': case '-v': opts.verbose = true; break;
+    // deadlines, for tests that cannot wait for livekit-server's 60/15/20 s
+    case '--join-timeout': opts.timeouts.joinDeadlineMs = seconds(next(), a); break;
+    case '--offer-timeout': opts.timeouts.offerTimeoutMs = seconds(next(), a); break;
+    case '--resume-window': opts.timeouts.resumeWindowMs = seconds(next(), a); break;
     case '--help': case '-h': usage(); break;
     default: usage(`unknown argument ${a}`);
   }
@@ -62,7 +73,7 @@ if (secret.length === 0) usage('empty API secret');
 
 const log = opts.verbose ? (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : () => {};
 const server = new DevServer({ host: opts.host, port: opts.port, keys: new Map([[apiKey, secret]]),
-  legacyOnly: opts.legacyOnly, trace: opts.trace, log });
+  legacyOnly: opts.legacyOnly, trace: opts.trace, log, ...opts.timeouts });
 
 process.on('uncaughtException', (e) => {
   process.stderr.write(`devserver: uncaught exception (kept running): ${e.stack ?? e}\n`);

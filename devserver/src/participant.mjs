@@ -13,10 +13,6 @@ import {
   RequestResponse, RequestResponse_Reason, SOURCE_NAMES,
 } from './proto.mjs';
 
-/** A participant whose primary PeerConnection is not up this long after joining is removed. */
-export const JOIN_DEADLINE_MS = 60_000;
-/** After the signal socket drops without a leave, how long the participant waits for a resume. */
-export const RESUME_WINDOW_MS = 20_000;
 export const PING_INTERVAL_S = 5;
 export const PING_TIMEOUT_S = 15;
 const REFRESH_EVERY_MS = 5 * 60_000;
@@ -168,9 +164,10 @@ export class Participant {
     this.sendRefreshToken();
     this.refreshTimer = setInterval(() => this.sendRefreshToken(), REFRESH_EVERY_MS);
     this.refreshTimer.unref();
-    this.joinDeadline = this.timer(JOIN_DEADLINE_MS, () => {
+    // a participant whose primary PeerConnection is not up this long after joining is removed
+    this.joinDeadline = this.timer(this.server.joinDeadlineMs, () => {
       if (!this.primaryConnected) {
-        this.log('primary peer connection not connected 60 s after join: removing');
+        this.log(`primary peer connection not connected ${this.server.joinDeadlineMs / 1000} s after join: removing`);
         this.close(DisconnectReason.JOIN_FAILURE, LeaveRequest_Action.DISCONNECT);
       }
     });
@@ -186,8 +183,9 @@ export class Participant {
       if (this.conn !== conn) return;
       this.conn = null;
       if (this.closed) return;
-      this.log(`signal closed without leave: waiting ${RESUME_WINDOW_MS / 1000} s for a resume`);
-      this.resumeTimer = this.timer(RESUME_WINDOW_MS, () => {
+      // after the signal socket drops without a leave, the participant waits for a resume
+      this.log(`signal closed without leave: waiting ${this.server.resumeWindowMs / 1000} s for a resume`);
+      this.resumeTimer = this.timer(this.server.resumeWindowMs, () => {
         if (!this.conn && !this.closed) this.close(DisconnectReason.SIGNAL_CLOSE, LeaveRequest_Action.DISCONNECT);
       });
     };
@@ -260,7 +258,7 @@ export class Participant {
 
   /** An offer the server sent was not answered in time: ask the client to rejoin. */
   onNegotiationFailed() {
-    this.log('offer not answered within 15 s');
+    this.log(`offer not answered within ${this.server.offerTimeoutMs / 1000} s`);
     this.close(DisconnectReason.STATE_MISMATCH, LeaveRequest_Action.RECONNECT);
   }
 

@@ -46,7 +46,8 @@ const SDK_NAMES = { js: ClientInfo_SDK.JS, swift: ClientInfo_SDK.SWIFT, android:
 export class DevServer {
   /**
    * opts: {host='127.0.0.1', port=7880 (0 = any free), keys: Map apiKey->secret,
-   *        legacyOnly=false, trace=false|true|'-'|path, log=(line)=>void, mediaAddresses}
+   *        legacyOnly=false, trace=false|true|'-'|path, log=(line)=>void, mediaAddresses,
+   *        joinDeadlineMs=60000, offerTimeoutMs=15000, resumeWindowMs=20000}
    */
   constructor(opts = {}) {
     this.host = opts.host ?? '127.0.0.1';
@@ -58,6 +59,10 @@ export class DevServer {
     this.version = this.legacyOnly ? '1.9.0' : '1.9.10';
     this.nodeId = newId('ND_');
     this.mediaAddresses = opts.mediaAddresses ?? mediaAddresses();
+    // deadlines (livekit-server's values; tests may shorten them)
+    this.joinDeadlineMs = opts.joinDeadlineMs ?? 60_000;
+    this.offerTimeoutMs = opts.offerTimeoutMs ?? 15_000;
+    this.resumeWindowMs = opts.resumeWindowMs ?? 20_000;
     /** name -> Room */
     this.rooms = new Map();
     this.conns = new Set();
@@ -180,7 +185,10 @@ export class DevServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = this.#route(url);
-      if (!route || route.kind !== 'rtc') return this.#reject(socket, 404, '404 page not found');
+      if (!route || route.kind !== 'rtc') {
+        this.tracer.log('in', null, { rejected: { status: 404, path: url.pathname } });
+        return this.#reject(socket, 404, '404 page not found');
+      }
       ctx = await this.#validate(req, url);
       ctx.v1 = route.v1 || !!ctx.joinRequest;
       if (route.v1 && !ctx.joinRequest) throw new HttpError(400, 'join_request missing');

@@ -15,7 +15,7 @@ const stops = [];
 after(async () => { for (const s of stops.reverse()) await s().catch(() => {}); });
 
 async function toneThrough(t, { legacyOnly = false, legacyPeers = false, order }) {
-  const server = await startDevServer({ legacyOnly });
+  const server = await startDevServer({ legacyOnly, trace: true });
   stops.push(() => server.stop());
   const dir = tmpDir('alto-rec-');
   const room = `tone-${order}-${legacyOnly ? 'legacy' : 'v1'}`;
@@ -39,6 +39,14 @@ async function toneThrough(t, { legacyOnly = false, legacyPeers = false, order }
   t.diagnostic(`sent ${sent.level_dbfs} dBFS, received ${got.level.toFixed(2)} dBFS at ${got.dominant.toFixed(1)} Hz`);
   assert.ok(Math.abs(got.level - sent.level_dbfs) <= 1, `tone level ${got.level.toFixed(2)} dBFS, sent ${sent.level_dbfs} dBFS`);
   assert.ok(Math.abs(got.dominant - FREQ) < 5, `dominant frequency ${got.dominant} Hz`);
+  // the peers really used the mode under test (rtc-node falls back on its own)
+  const modes = server.trace().filter((l) => l.msg.connect).map((l) => `${l.identity}:${l.msg.connect.mode}`);
+  const want = legacyOnly || legacyPeers ? 'legacy' : 'v1';
+  assert.deepEqual([...new Set(modes)].sort(), [`alice:${want}`, `bob:${want}`], `connections: ${modes}`);
+  if (legacyOnly) {
+    assert.ok(server.trace().some((l) => l.msg.rejected?.status === 404 && l.msg.rejected.path === '/rtc/v1'),
+      'the SDK tried /rtc/v1 first and got 404');
+  }
   await Promise.all([a.stop(), b.stop()]);
   await server.stop();
   fs.rmSync(dir, { recursive: true, force: true });

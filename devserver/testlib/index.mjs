@@ -1,7 +1,8 @@
 /**
  * What tests use to run the dev server and official-SDK peers. Stable API (see README.md):
  *
- *   startDevServer({legacyOnly, trace, host, port, apiKey, apiSecret, verbose})
+ *   startDevServer({legacyOnly, trace, host, port, apiKey, apiSecret, verbose,
+ *                   joinTimeout, offerTimeout, resumeWindow (seconds)})
  *     → {url, wsUrl, httpUrl, host, port, traceFile, trace(), stderr, stop()}
  *   startPeer({url, room, identity, name, tone, wav, record, duration, legacy, autoSubscribe,
  *              apiKey, apiSecret, args}) → PeerHandle
@@ -50,6 +51,9 @@ export async function startDevServer(opts = {}) {
   if (opts.legacyOnly) args.push('--legacy-only');
   if (opts.apiKey) args.push('--api-key', opts.apiKey);
   if (opts.verbose ?? !!process.env.ALTO_TEST_VERBOSE) args.push('--verbose');
+  if (opts.joinTimeout) args.push('--join-timeout', String(opts.joinTimeout));
+  if (opts.offerTimeout) args.push('--offer-timeout', String(opts.offerTimeout));
+  if (opts.resumeWindow) args.push('--resume-window', String(opts.resumeWindow));
   const env = { ...process.env, LIVEKIT_API_SECRET: opts.apiSecret ?? 'secret' };
   const proc = spawnLines(process.execPath, args, { env });
   const line = await proc.waitFor((l) => l.startsWith('listening on '), 20_000, 'listening line');

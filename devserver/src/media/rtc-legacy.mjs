@@ -13,8 +13,6 @@ import { attachTrack, forward } from './downtrack.mjs';
 import { fixRejectedBundledSections, filterRemoteCandidates } from './sdp.mjs';
 import { response, SessionDescription, SignalTarget } from '../proto.mjs';
 
-export const OFFER_TIMEOUT_MS = 15_000;
-
 export class LegacyRtc {
   constructor(p, server) {
     this.p = p;
@@ -151,7 +149,7 @@ export class LegacyRtc {
       this.p.send(response('offer', new SessionDescription({ type: 'offer', sdp: pc.localDescription.sdp, id })));
       this.offerTimer = setTimeout(() => {
         if (this.offerPending && !this.p.closed) this.p.onNegotiationFailed();
-      }, OFFER_TIMEOUT_MS);
+      }, this.server.offerTimeoutMs);
     }).catch((e) => {
       this.offerPending = false;
       this.p.log(`subscriber offer failed: ${e.stack ?? e}`);
