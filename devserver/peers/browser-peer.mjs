@@ -8,7 +8,8 @@
  *   {"event":"track_subscribed","identity":..,"track_sid":..,"source":"microphone"}
  *   {"event":"levels","identity":..,"track_sid":..,"freq":440.1,"dbfs":-6.03,"total_dbfs":-6.02}
  *   {"event":"participant_connected"|"participant_disconnected"|"track_unsubscribed"|
- *    "disconnected"|"error"|"exit", ...}
+ *    "disconnected"|"exit", ...}
+ *   {"event":"error","stage":"connect","name":"ConnectionError","message":..,"reason":"NotAllowed","status":401}
  * Levels are AES17 dBFS (full-scale sine = 0 dBFS; see browser/analysis.js).
  *
  *   node browser-peer.mjs --room R --identity I [--url ws://HOST:7880] [--tone HZ] [--gain G]
@@ -161,10 +162,11 @@ async function main() {
     page.on('pageerror', (e) => console.error(`browser page error: ${redact(e.message)}`));
     await page.exposeFunction('altoReport', (obj) => emit(JSON.parse(redact(JSON.stringify(obj)))));
     await page.goto(server.url);
-    await page.evaluate((o) => window.altoPeer.start(o), {
+    const joined = await page.evaluate((o) => window.altoPeer.start(o), {
       url: opts.url, token, tone: opts.tone, gain: opts.gain, intervalMs: opts.intervalMs,
       red: opts.red, dtx: opts.dtx,
     });
+    if (!joined) return shutdown(1); // the page reported why
   } catch (e) {
     // Playwright wraps page errors; keep the first line, which carries the SDK's message.
     const message = redact(String(e?.message ?? e).split('\n')[0]);

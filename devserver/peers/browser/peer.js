@@ -70,6 +70,8 @@
   }
 
   /*
+   * Resolves true once joined (and publishing, with a tone); false when the SDK could not
+   * connect (an 'error' event with the SDK's reason and HTTP status has been reported).
    * opts: { url, token, tone (Hz, 0/absent: publish nothing), gain (oscillator peak, 0..1),
    *         intervalMs (level reports), fftSize (power of two), red, dtx }
    */
@@ -97,7 +99,17 @@
       .on(LK.RoomEvent.Reconnected, () => report({ event: 'reconnected' }))
       .on(LK.RoomEvent.Disconnected, (reason) => report({ event: 'disconnected', reason }));
 
-    await room.connect(opts.url, opts.token, { autoSubscribe: true });
+    try {
+      await room.connect(opts.url, opts.token, { autoSubscribe: true });
+    } catch (e) {
+      // ConnectionError carries the server's HTTP status and a reason (NotAllowed, ...). Room.connect
+      // copies the inner error's reason number but leaves reasonName at the outer one's, so the
+      // name is looked up from the number.
+      const reason = typeof e?.reason === 'number' ? (LK.ConnectionErrorReason?.[e.reason] ?? String(e.reason)) : null;
+      report({ event: 'error', stage: 'connect', name: e?.name ?? 'Error', message: String(e?.message ?? e).trim(),
+               reason, status: e?.status ?? null });
+      return false;
+    }
     report({
       event: 'joined', room: room.name, identity: room.localParticipant.identity,
       sid: room.localParticipant.sid,
@@ -120,6 +132,7 @@
     }
 
     state.timer = setInterval(reportLevels, opts.intervalMs || 500);
+    return true;
   }
 
   async function stop() {
