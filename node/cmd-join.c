@@ -1,0 +1,379 @@
+/* `alto join`: join a LiveKit room and follow it, one line per event.
+ *
+ * In this version alto does signaling only (no media yet): it joins without
+ * a publisher offer, lists the room and reports every change. The whole
+ * network side runs on one GMainContext (the main thread's here).
+ * SIGINT/SIGTERM: leave{CLIENT_INITIATED} is sent, the socket closed, exit 0;
+ * a second signal exits at once. */
+#include "cli.h"
+#include "join-output.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+
+#include "alto-signal.h"
+#include "alto-token.h"
+
+#define JOIN_TOKEN_VALID_FOR (24 * 3600)
+
+struct join {
+	GMainLoop *loop;
+	struct alto_signal_client *client;
+	struct join_output out;
+	int verbose;
+	bool ever_joined;
+	bool leaving;
+	int exit_code;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: alto join [URL] --room R --identity I [OPTIONS]\n"
+		"\n"
+		"Joins room R on the LiveKit server at URL (default: LIVEKIT_URL, else ws://localhost:7880)\n"
+		"and prints one line per event: joined, participant_joined, participant_left,\n"
+		"participant_updated, track_published, track_unpublished, track_muted, track_unmuted,\n"
+		"speakers, quality, reconnecting, reconnected, left. Ctrl-C leaves the room.\n"
+		"\n"
+		"  -r, --room R            room to join (with --token: must match the token's room)\n"
+		"  -i, --identity I        participant identity (with --token: must match)\n"
+		"  -n, --name N            display name (for a minted token)\n"
+		"  -t, --token T           a ready access token (also LIVEKIT_TOKEN); else one is minted\n"
+		"      --api-key K         API key (default: LIVEKIT_API_KEY)\n"
+		"      --api-secret-file F file holding the API secret (default: LIVEKIT_API_SECRET)\n"
+		"      --json              one JSON object per line, with an \"event\" field\n"
+		"      --max-retries N     give up (exit 3) after N failed connection attempts in a row\n"
+		"                          (default: retry forever, at most ~1.2 s apart)\n"
+		"      --insecure          wss: accept any server certificate\n"
+		"      --legacy            use the legacy two-PeerConnection endpoint /rtc only\n"
+		"      --no-auto-subscribe do not subscribe to tracks automatically\n"
+		"  -v, --verbose           signaling diagnostics on stderr (twice: more)\n"
+		"  -h, --help\n"
+		"\n"
+		"Exit codes: 0 left, 1 usage, 2 access refused, 3 cannot connect after --max-retries,\n"
+		"4 removed by the server, 5 request refused by the server (not LiveKit?), 6 internal error.\n");
+}
+
+/* ------------------------------------------------------------------ events */
+
+static void on_joined(void *data, const struct alto_join_info *info)
+{
+	struct join *j = data;
+
+	j->ever_joined = true;
+	join_output_joined(&j->out, info);
+}
+
+static void on_resumed(void *data, const struct alto_resume_info *info)
+{
+	struct join *j = data;
+	const struct alto_participant_info *const *list;
+	size_t n = alto_signal_client_get_participants(j->client, &list);
+
+	join_output_resumed(&j->out, alto_signal_client_get_room(j->client), list, n);
+}
+
+static void on_reconnecting(void *data, const struct alto_reconnect_status *st)
+{
+	struct join *j = data;
+
+	join_output_reconnecting(&j->out, st, j->ever_joined);
+}
+
+static int exit_code_for(const struct alto_left_info *info)
+{
+	switch (info->end) {
+	case ALTO_SIGNAL_END_CLIENT: return ALTO_EXIT_OK;
+	case ALTO_SIGNAL_END_REMOVED: return ALTO_EXIT_REMOVED;
+	case ALTO_SIGNAL_END_UNAUTHORIZED: return ALTO_EXIT_AUTH;
+	case ALTO_SIGNAL_END_REFUSED: return ALTO_EXIT_REFUSED;
+	case ALTO_SIGNAL_END_UNREACHABLE: return ALTO_EXIT_UNREACHABLE;
+	default: return ALTO_EXIT_INTERNAL;
+	}
+}
+
+static void on_left(void *data, const struct alto_left_info *info)
+{
+	struct join *j = data;
+
+	j->exit_code = exit_code_for(info);
+	join_output_left(&j->out, info, j->exit_code);
+	if (j->exit_code != ALTO_EXIT_OK)
+		alto_errorf("%s", info->message);
+	g_main_loop_quit(j->loop);
+}
+
+static void on_participant_joined(void *data, const struct alto_participant_info *p)
+{
+	join_output_participant(&((struct join *)data)->out, "participant_joined", p);
+}
+
+static void on_participant_updated(void *data, const struct alto_participant_info *p)
+{
+	join_output_participant(&((struct join *)data)->out, "participant_updated", p);
+}
+
+static void on_participant_left(void *data, const struct alto_participant_info *p)
+{
+	join_output_participant(&((struct join *)data)->out, "participant_left", p);
+}
+
+static void on_track_published(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
+{
+	join_output_track(&((struct join *)data)->out, "track_published", p, t);
+}
+
+static void on_track_unpublished(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
+{
+	join_output_track(&((struct join *)data)->out, "track_unpublished", p, t);
+}
+
+static void on_track_muted(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
+{
+	join_output_track(&((struct join *)data)->out, t->muted ? "track_muted" : "track_unmuted", p, t);
+}
+
+static void on_speakers(void *data, const struct alto_speaker *s, size_t n)
+{
+	join_output_speakers(&((struct join *)data)->out, s, n);
+}
+
+static void on_quality(void *data, const struct alto_quality_update *q, size_t n)
+{
+	join_output_quality(&((struct join *)data)->out, q, n);
+}
+
+static void on_rtt(void *data, uint32_t rtt_ms)
+{
+	struct join *j = data;
+
+	if (j->verbose >= 2)
+		fprintf(stderr, "%s: signal round trip %u ms\n", alto_prog, rtt_ms);
+}
+
+static const struct alto_signal_events join_events = {
+	.version = ALTO_VERSION_SIGNAL_EVENTS,
+	.joined = on_joined,
+	.resumed = on_resumed,
+	.reconnecting = on_reconnecting,
+	.left = on_left,
+	.participant_joined = on_participant_joined,
+	.participant_updated = on_participant_updated,
+	.participant_left = on_participant_left,
+	.track_published = on_track_published,
+	.track_unpublished = on_track_unpublished,
+	.track_muted = on_track_muted,
+	.speakers = on_speakers,
+	.quality = on_quality,
+	.rtt = on_rtt,
+};
+
+/* ------------------------------------------------------------------ signals, logs */
+
+static gboolean on_signal(gpointer data)
+{
+	struct join *j = data;
+
+	if (j->leaving) {
+		/* a second Ctrl-C: do not wait for the server */
+		j->exit_code = ALTO_EXIT_OK;
+		g_main_loop_quit(j->loop);
+		return G_SOURCE_CONTINUE;
+	}
+	j->leaving = true;
+	alto_signal_client_leave(j->client);
+	return G_SOURCE_CONTINUE;
+}
+
+static GSource *add_signal(struct join *j, GMainContext *ctx, int signum)
+{
+	GSource *s = g_unix_signal_source_new(signum);
+
+	g_source_set_callback(s, on_signal, j, NULL);
+	g_source_attach(s, ctx);
+	return s;
+}
+
+static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+	const struct join *j = data;
+	int need = (level & G_LOG_LEVEL_DEBUG) ? 2 : (level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE)) ? 1 : 0;
+
+	if (j->verbose < need)
+		return;
+	fprintf(stderr, "%s: [%s] %s\n", alto_prog, domain ? domain : "", message);
+}
+
+/* ------------------------------------------------------------------ token */
+
+/* A given token must be for the room and identity asked for (when asked). */
+static int check_token(const char *token, const char *room, const char *identity)
+{
+	struct alto_token_claims c;
+	int res = 0;
+
+	if (alto_token_decode(token, &c) < 0) {
+		alto_errorf("the access token is not a JWT");
+		return ALTO_EXIT_AUTH;
+	}
+	if (!c.has_video || !c.room_join) {
+		alto_errorf("the access token does not grant joining a room (video.roomJoin)");
+		res = ALTO_EXIT_AUTH;
+	} else if (room && c.room && strcmp(room, c.room) != 0) {
+		alto_errorf("the access token is for another room than --room (it grants room \"%s\")", c.room);
+		res = ALTO_EXIT_AUTH;
+	} else if (identity && c.identity && strcmp(identity, c.identity) != 0) {
+		alto_errorf("the access token is for another identity than --identity");
+		res = ALTO_EXIT_AUTH;
+	} else if (c.exp != 0 && c.exp + ALTO_TOKEN_LEEWAY_S < (int64_t)time(NULL)) {
+		alto_errorf("the access token has expired");
+		res = ALTO_EXIT_AUTH;
+	}
+	alto_token_claims_clear(&c);
+	return res;
+}
+
+/* ------------------------------------------------------------------ main */
+
+int alto_cmd_join(int argc, char **argv)
+{
+	enum { OPT_API_KEY = 256, OPT_SECRET_FILE, OPT_JSON, OPT_MAX_RETRIES, OPT_INSECURE, OPT_LEGACY,
+	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL };
+	static const struct option options[] = {
+		{ "room", required_argument, NULL, 'r' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "token", required_argument, NULL, 't' },
+		{ "api-key", required_argument, NULL, OPT_API_KEY },
+		{ "api-secret-file", required_argument, NULL, OPT_SECRET_FILE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "max-retries", required_argument, NULL, OPT_MAX_RETRIES },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "legacy", no_argument, NULL, OPT_LEGACY },
+		{ "no-auto-subscribe", no_argument, NULL, OPT_NO_AUTO_SUBSCRIBE },
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *room = NULL, *identity = NULL, *name = NULL, *token_arg = NULL, *api_key = NULL;
+	const char *secret_file = NULL, *url = NULL;
+	struct alto_signal_config cfg = { .max_retries = -1 };
+	struct alto_credentials cred;
+	struct join j = { .out = { .json = false, .out = stdout }, .exit_code = ALTO_EXIT_INTERNAL };
+	GMainContext *ctx;
+	GSource *sigint, *sigterm;
+	char *token = NULL;
+	int c, res;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:i:n:t:vh", options, NULL)) != -1) {
+		switch (c) {
+		case 'r': room = optarg; break;
+		case 'i': identity = optarg; break;
+		case 'n': name = optarg; break;
+		case 't': token_arg = optarg; break;
+		case OPT_API_KEY: api_key = optarg; break;
+		case OPT_SECRET_FILE: secret_file = optarg; break;
+		case OPT_JSON: j.out.json = true; break;
+		case OPT_MAX_RETRIES: {
+			char *end = NULL;
+			long v;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 1000000) {
+				alto_errorf("--max-retries: '%s' is not a number of retries (0 or more)", optarg);
+				return ALTO_EXIT_USAGE;
+			}
+			cfg.max_retries = (int)v;
+			break;
+		}
+		case OPT_INSECURE: cfg.insecure = true; break;
+		case OPT_LEGACY: cfg.mode = ALTO_SIGNAL_MODE_LEGACY; break;
+		case OPT_NO_AUTO_SUBSCRIBE: cfg.no_auto_subscribe = true; break;
+		case OPT_URL: url = optarg; break;
+		case 'v': j.verbose++; break;
+		case 'h': usage(stdout); return ALTO_EXIT_OK;
+		default: usage(stderr); return ALTO_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		url = argv[optind++];
+	if (optind < argc) {
+		alto_errorf("join: unexpected argument '%s'", argv[optind]);
+		return ALTO_EXIT_USAGE;
+	}
+	if ((res = alto_credentials_resolve(&cred, url, api_key, secret_file, token_arg, true)) != 0)
+		return res;
+
+	if (cred.token) {
+		if ((res = check_token(cred.token, room, identity)) != 0) {
+			alto_credentials_clear(&cred);
+			return res;
+		}
+		token = g_strdup(cred.token);
+	} else {
+		struct alto_token_grants g = {
+			.identity = identity, .name = name, .room = room, .room_join = true,
+			.can_publish = true, .can_subscribe = true, .can_publish_data = true,
+		};
+		char *minted = NULL;
+		if (room == NULL || room[0] == '\0' || identity == NULL || identity[0] == '\0') {
+			alto_errorf("join: --room and --identity are required (or a token that names them)");
+			alto_credentials_clear(&cred);
+			return ALTO_EXIT_USAGE;
+		}
+		if (cred.dev_defaults)
+			alto_errorf("no credentials given: using the dev server's key 'devkey' (loopback URL)");
+		res = alto_token_mint(cred.api_key, cred.api_secret, &g, (int64_t)time(NULL), JOIN_TOKEN_VALID_FOR, &minted);
+		if (res < 0) {
+			alto_errorf("join: cannot mint an access token (%s)", g_strerror(-res));
+			alto_credentials_clear(&cred);
+			return ALTO_EXIT_INTERNAL;
+		}
+		token = g_strdup(minted);
+		memset(minted, 0, strlen(minted));
+		free(minted);
+	}
+
+	/* events must reach a reader line by line */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	g_log_set_handler("alto-signal", G_LOG_LEVEL_MASK, log_handler, &j);
+
+	ctx = g_main_context_new();
+	j.loop = g_main_loop_new(ctx, FALSE);
+	cfg.url = cred.url;
+	cfg.token = token;
+	j.client = alto_signal_client_new(ctx, &cfg, &join_events, &j);
+	memset(token, 0, strlen(token));
+	g_free(token);
+	if (j.client == NULL) {
+		alto_errorf("cannot start the signaling client: %s", g_strerror(errno));
+		alto_credentials_clear(&cred);
+		g_main_loop_unref(j.loop);
+		g_main_context_unref(ctx);
+		return errno == EINVAL ? ALTO_EXIT_USAGE : ALTO_EXIT_INTERNAL;
+	}
+	alto_credentials_clear(&cred);
+	sigint = add_signal(&j, ctx, SIGINT);
+	sigterm = add_signal(&j, ctx, SIGTERM);
+
+	g_main_loop_run(j.loop);
+
+	alto_signal_client_destroy(j.client);
+	g_source_destroy(sigint);
+	g_source_unref(sigint);
+	g_source_destroy(sigterm);
+	g_source_unref(sigterm);
+	g_main_loop_unref(j.loop);
+	g_main_context_unref(ctx);
+	return j.exit_code;
+}

@@ -1,0 +1,33 @@
+/* What `alto join` prints: one line per event, human-readable or one JSON
+ * object per line (--json) with an "event" field. Strings from the network
+ * are JSON-escaped, or rendered terminal-safe in human output.
+ * Thread: main (the join command's GMainContext). */
+#ifndef ALTO_NODE_JOIN_OUTPUT_H
+#define ALTO_NODE_JOIN_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "alto-signal.h"
+
+struct join_output {
+	bool json;
+	FILE *out;
+};
+
+void join_output_joined(const struct join_output *o, const struct alto_join_info *info);
+void join_output_resumed(const struct join_output *o, const struct alto_room_info *room,
+			 const struct alto_participant_info *const *list, size_t n);
+void join_output_participant(const struct join_output *o, const char *event,
+			     const struct alto_participant_info *p);
+void join_output_track(const struct join_output *o, const char *event,
+		       const struct alto_participant_info *p, const struct alto_track_info *t);
+void join_output_speakers(const struct join_output *o, const struct alto_speaker *s, size_t n);
+void join_output_quality(const struct join_output *o, const struct alto_quality_update *q, size_t n);
+void join_output_reconnecting(const struct join_output *o, const struct alto_reconnect_status *st,
+			      bool ever_joined);
+void join_output_left(const struct join_output *o, const struct alto_left_info *info, int exit_code);
+
+const char *join_output_end_name(enum alto_signal_end end);
+
+#endif
