@@ -187,7 +187,7 @@ int mixer_port_enum_params(void *object, int seq, enum spa_direction direction, 
 	struct port *port;
 	struct spa_pod *param;
 	struct spa_pod_builder b = { 0 };
-	uint8_t buffer[1024];
+	uint8_t buffer[1024] SPA_ALIGNED(8);
 	struct spa_result_node_params result;
 	uint32_t count = 0;
 
@@ -361,7 +361,7 @@ int mixer_enum_params(void *object, int seq, uint32_t id, uint32_t start, uint32
 	struct impl *this = object;
 	struct spa_pod *param;
 	struct spa_pod_builder b = { 0 };
-	uint8_t buffer[1024];
+	uint8_t buffer[1024] SPA_ALIGNED(8);
 	struct spa_result_node_params result;
 	uint32_t count = 0;
 
