@@ -14,11 +14,11 @@
  * (48 kHz mono; the header is kept valid while recording). --legacy joins with
  * singlePeerConnection=false (legacy /rtc, two PeerConnections).
  *
- * Control: a line on stdin `mute` / `unmute` / `leave`; SIGUSR1 toggles mute. SIGINT/SIGTERM
+ * Control: a line on stdin `mute` / `unmute` / `unpublish` / `leave`; SIGUSR1 toggles mute. SIGINT/SIGTERM
  * or --duration leave the room cleanly (exit 0).
  * Output: one JSON object per line on stdout, {"event": ..., ...}: joined, participant_joined,
  * participant_left, track_published, track_unpublished, track_subscribed, track_unsubscribed,
- * track_muted, track_unmuted, local_track_published, publishing, muted, unmuted, recording,
+ * track_muted, track_unmuted, local_track_published, local_track_unpublished, publishing, muted, unmuted, recording,
  * reconnecting, reconnected, disconnected, left, error. Diagnostics go to stderr.
  */
 import readline from 'node:readline';
@@ -191,6 +191,19 @@ room
     if (running) shutdown(0, false);
   });
 
+let publication = null;
+async function unpublish() {
+  if (!publication) return;
+  const sid = publication.sid;
+  publication = null;
+  try {
+    await room.localParticipant.unpublishTrack(sid);
+    emit('local_track_unpublished', { track: sid });
+  } catch (e) {
+    emit('error', { message: `unpublish: ${e.message}` });
+  }
+}
+
 let shuttingDown = false;
 async function shutdown(code = 0, leave = true) {
   if (shuttingDown) return;
@@ -218,6 +231,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   if (cmd === 'mute') setMuted(true);
   else if (cmd === 'unmute') setMuted(false);
   else if (cmd === 'leave') shutdown(0);
+  else if (cmd === 'unpublish') unpublish();
   else if (cmd) warn(`unknown command ${cmd}`);
 });
 
@@ -245,6 +259,7 @@ if (o.tone !== undefined || pcm) {
   publishLoop(source);
   try {
     const pub = await room.localParticipant.publishTrack(localTrack, options);
+    publication = pub;
     emit('local_track_published', { track: pub.sid });
     const level = 20 * Math.log10(Math.max(o.amplitude, 1e-9));
     emit('publishing', { track: pub.sid, tone: o.tone, wav: o.wav, amplitude: o.amplitude, level_dbfs: Number(level.toFixed(2)) });

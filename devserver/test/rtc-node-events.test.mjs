@@ -26,9 +26,9 @@ test('a peer that leaves is seen DISCONNECTED by the others', { timeout: 60_000 
   const obs = await observer('leave');
   const a = startPeer({ url: server.url, room: 'leave', identity: 'alice' });
   stops.push(() => a.stop());
+  await a.waitEvent('joined');
   const b = startPeer({ url: server.url, room: 'leave', identity: 'bob' });
   stops.push(() => b.stop());
-  await a.waitEvent('joined');
   await b.waitEvent('joined');
   await a.waitEvent('participant_joined', (e) => e.identity === 'bob');
   const exit = await b.stop('SIGTERM');
@@ -63,4 +63,30 @@ test('publish and mute are relayed: TrackInfo in updates, muted flag both ways',
   a.unmute();
   await b.waitEvent('track_unmuted', (e) => e.track === pub.track);
   await obs.waitFor('update', (x) => infoOf(x, 'alice')?.tracks.some((t) => t.sid === pub.track && !t.muted) && infoOf(x, 'alice').version > v1);
+});
+
+test('unpublish: TrackUnpublished reaches the subscriber, the track leaves the participant', { timeout: 60_000 }, async () => {
+  const obs = await observer('unpub');
+  const a = startPeer({ url: server.url, room: 'unpub', identity: 'alice', tone: 440 });
+  stops.push(() => a.stop());
+  const b = startPeer({ url: server.url, room: 'unpub', identity: 'bob' });
+  stops.push(() => b.stop());
+  const pub = await a.waitEvent('publishing');
+  await b.waitEvent('track_subscribed', (e) => e.track === pub.track);
+  const withTrack = await obs.waitFor('update', (x) => infoOf(x, 'alice')?.tracks.some((t) => t.sid === pub.track));
+  const v = infoOf(withTrack, 'alice').version;
+  a.command('unpublish');
+  await a.waitEvent('local_track_unpublished');
+  await b.waitEvent('track_unpublished', (e) => e.track === pub.track);
+  await obs.waitFor('update', (x) => infoOf(x, 'alice')?.version > v && !infoOf(x, 'alice').tracks.some((t) => t.sid === pub.track));
+});
+
+test('the SDK with a token signed by the wrong secret is refused', { timeout: 60_000 }, async () => {
+  const p = startPeer({ url: server.url, room: 'denied', identity: 'mallory', apiSecret: 'not-the-secret' });
+  stops.push(() => p.stop());
+  const e = await p.waitEvent('error');
+  assert.match(e.message, /connect failed/);
+  assert.match(e.message, /401|nauthori|invalid/i, e.message);
+  const exit = await p.exited;
+  assert.equal(exit.code, 1);
 });

@@ -187,3 +187,15 @@ test('--trace writes every message both ways as JSON lines without secrets', asy
   const text = JSON.stringify(lines);
   assert.ok(!text.includes(t.split('.')[2]), 'no token signature in the trace');
 });
+
+test('a text frame switches the connection to protobuf JSON, as livekit-server does', async () => {
+  const a = await connect(server.url, await token('json', 'texter'));
+  await a.waitFor('join');
+  a.sendRaw(JSON.stringify({ pingReq: { timestamp: '4242' } }), false);
+  const pr = await a.waitFor('pongResp', (p) => p.lastPingTimestamp === 4242n);
+  assert.equal(pr.lastPingTimestamp, 4242n);
+  const bad = await connect(server.url, await token('json', 'texter2'));
+  await bad.waitFor('join');
+  bad.sendRaw('{not json', false);
+  assert.equal((await bad.waitClosed()).code, 1007);
+});

@@ -18,10 +18,8 @@ export class PcSide {
     this.pc = createPeerConnection(server.mediaAddresses);
     this.queued = [];
     this.closed = false;
-    /** transceivers whose incoming track has been linked already */
-    this.linked = new WeakSet();
-    /** cid -> werift receive track, for media seen before its AddTrackRequest */
-    this.unclaimed = new Map();
+    /** transceiver -> PublishedTrack (or cid while unclaimed) it currently receives */
+    this.linked = new Map();
     this.pc.connectionStateChange.subscribe((state) => {
       p.log(`${name} pc ${state}`);
       try { onState?.(state); } catch (e) { p.log(`state handler: ${e.stack ?? e}`); }
@@ -72,32 +70,54 @@ export class PcSide {
     for (const t of this.pc.getTransceivers()) t.usedForSender = true;
   }
 
+  /** werift fires onTrack on every remote description that has the section sending. */
   #onTrack(track) {
     const t = this.pc.getTransceivers().find((x) => x.receiver.track === track || x.receiver.tracks?.includes?.(track));
-    if (t && this.linked.has(t)) return;
-    if (t) this.linked.add(t);
     const cid = t?.receiver.remoteTrackId ?? track.id;
+    if (!t) return;
+    const current = this.linked.get(t);
+    if (current && (current === cid || current.cid === cid)) return;
     if (track.kind !== 'audio') {
       this.p.log(`${this.name}: ignoring incoming ${track.kind} track ${cid}`);
       return;
     }
+    if (!t.feedSubscribed) {
+      // one subscription per receiver, whatever it carries over time
+      t.feedSubscribed = true;
+      track.onReceiveRtp.subscribe((rtp) => {
+        const pub = this.linked.get(t);
+        if (pub && typeof pub === 'object') pub.push(rtp);
+      });
+    }
     const published = this.p.onTrackMedia(cid);
-    if (published) this.#feed(track, published);
-    else this.unclaimed.set(cid, track);
+    this.linked.set(t, published ?? cid);
+    if (published) this.p.log(`${this.name}: receiving ${published.sid} (cid ${cid})`);
   }
 
   /** An AddTrackRequest arrived for media already flowing. */
   claim(cid) {
-    const track = this.unclaimed.get(cid);
-    if (!track) return;
-    this.unclaimed.delete(cid);
-    const published = this.p.onTrackMedia(cid);
-    if (published) this.#feed(track, published);
+    for (const [t, v] of this.linked) {
+      if (v !== cid) continue;
+      const published = this.p.onTrackMedia(cid);
+      if (published) {
+        this.linked.set(t, published);
+        this.p.log(`${this.name}: receiving ${published.sid} (cid ${cid})`);
+      }
+    }
   }
 
-  #feed(track, published) {
-    this.p.log(`${this.name}: receiving ${published.sid} (cid ${published.cid})`);
-    track.onReceiveRtp.subscribe((rtp) => published.push(rtp));
+  /**
+   * After applying a client offer: a section that carried a published track and no longer
+   * sends (direction changed, port 0, or gone) means the client unpublished it.
+   */
+  checkUnpublished() {
+    const present = new Set(this.pc.getTransceivers());
+    for (const [t, v] of [...this.linked]) {
+      const sending = present.has(t) && !t.stopped && ['recvonly', 'sendrecv'].includes(t.offerDirection);
+      if (sending) continue;
+      this.linked.delete(t);
+      if (typeof v === 'object') this.p.unpublish(v.sid);
+    }
   }
 
   close() {

@@ -63,6 +63,7 @@ export class LegacyRtc {
     const pc = this.pub.pc;
     this.pub.protectTransceivers();
     await pc.setRemoteDescription({ type: 'offer', sdp: filterRemoteCandidates(sd.sdp) });
+    this.pub.checkUnpublished();
     await pc.setLocalDescription(await pc.createAnswer());
     this.p.send(response('answer', new SessionDescription({ type: 'answer', sdp: fixRejectedBundledSections(pc.localDescription.sdp), id: sd.id })));
     await this.pub.flushCandidates();

@@ -103,6 +103,7 @@ export class SingleRtc {
     if (this.p.closed) return;
     this.side.protectTransceivers();
     await this.pc.setRemoteDescription({ type: 'offer', sdp: filterRemoteCandidates(sd.sdp) });
+    this.side.checkUnpublished();
     // sections switched off since the last answer
     for (const t of this.retired) {
       t.setDirection('inactive');
