@@ -331,7 +331,7 @@ int alto_cmd_join(int argc, char **argv)
 			alto_credentials_clear(&cred);
 			return ALTO_EXIT_USAGE;
 		}
-		if (cred.dev_defaults)
+		if (cred.dev_defaults && j.verbose)
 			alto_errorf("no credentials given: using the dev server's key 'devkey' (loopback URL)");
 		res = alto_token_mint(cred.api_key, cred.api_secret, &g, (int64_t)time(NULL), JOIN_TOKEN_VALID_FOR, &minted);
 		if (res < 0) {
