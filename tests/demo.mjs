@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPipewire, spaJson, BUILD } from './lib/pipewire.mjs';
-import { readWav, slice, toneLevel, rmsDb } from './lib/audio.mjs';
+import { readWav, slice, steadyToneLevel, rmsDb } from './lib/audio.mjs';
 import { killAll } from './lib/procs.mjs';
 
 const args = process.argv.slice(2);
@@ -92,7 +92,7 @@ const STEPS = [
       wav.channels.forEach((c, i) => {
         const s = slice(c, { from: 0.3 });
         const tones = PARTICIPANTS.map((p) => {
-          const got = toneLevel(s, p.freq);
+          const got = steadyToneLevel(s, p.freq);
           const want = 20 * Math.log10(p.amplitude);
           return `${p.input} ${p.freq} Hz ${got.toFixed(2)} dBFS (played ${want.toFixed(2)})`;
         });

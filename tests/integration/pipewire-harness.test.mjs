@@ -5,7 +5,11 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { startPipewire } from '../lib/pipewire.mjs';
-import { readWav, slice, toneLevel, dominantFrequency, describeLevels } from '../lib/audio.mjs';
+import { readWav, slice, steadyToneLevel, blockToneLevels, dominantFrequency, describeLevels } from '../lib/audio.mjs';
+
+// Levels are medians of 0.25 s blocks (see steadyToneLevel): a missed cycle on a loaded machine
+// must not fail a level check; absence is checked on every block.
+const absent = (s, f) => Math.max(...blockToneLevels(s, f)) < -60;
 import { killAll, pidGone, liveGroups, spawnGroup, waitFor } from '../lib/procs.mjs';
 
 // The first moments of a recording hold the graph starting up; measure after them.
@@ -44,10 +48,10 @@ describe('PipeWire test harness', () => {
     assert.ok(w.seconds > 1.5, `recorded ${w.seconds} s`);
     for (const ch of w.channels) {
       const s = slice(ch, { from: SETTLE });
-      const level = toneLevel(s, 440);
+      const level = steadyToneLevel(s, 440);
       assert.ok(Math.abs(level - -12.04) <= 0.5, `440 Hz at ${level.toFixed(2)} dBFS, want -12.04 ± 0.5 (${describeLevels(s, [440, 660])})`);
       assert.ok(Math.abs(dominantFrequency(s) - 440) < 2, 'dominant frequency 440 Hz');
-      assert.ok(toneLevel(s, 660) < -60, 'no 660 Hz');
+      assert.ok(absent(s, 660), 'no 660 Hz');
     }
     // The player node is gone once stopped.
     await pw.waitNodeGone('tone-440');
@@ -65,9 +69,9 @@ describe('PipeWire test harness', () => {
     const w = readWav(await pw.record(1.5, { from: ['ci-sink:monitor_FL', 'ci-sink:monitor_FR'] }));
     await play.stop();
     const [l, r] = w.channels.map((c) => slice(c, { from: SETTLE }));
-    assert.ok(Math.abs(toneLevel(l, 440) - -6.02) <= 0.5, `left 440 Hz: ${describeLevels(l, [440, 660])}`);
-    assert.ok(Math.abs(toneLevel(r, 660) - -18.06) <= 0.5, `right 660 Hz: ${describeLevels(r, [440, 660])}`);
-    assert.ok(toneLevel(l, 660) < -60 && toneLevel(r, 440) < -60, 'no crosstalk');
+    assert.ok(Math.abs(steadyToneLevel(l, 440) - -6.02) <= 0.5, `left 440 Hz: ${describeLevels(l, [440, 660])}`);
+    assert.ok(Math.abs(steadyToneLevel(r, 660) - -18.06) <= 0.5, `right 660 Hz: ${describeLevels(r, [440, 660])}`);
+    assert.ok(absent(l, 660) && absent(r, 440), 'no crosstalk');
   });
 
   test('stop() leaves no process and no runtime dir behind', { timeout: 60000 }, async () => {
@@ -100,8 +104,8 @@ describe('PipeWire test harness', () => {
     await Promise.all([ta.stop(), tb.stop()]);
     const sa = slice(readWav(wa).channels[0], { from: SETTLE });
     const sb = slice(readWav(wb).channels[0], { from: SETTLE });
-    assert.ok(Math.abs(toneLevel(sa, 440) - -12.04) <= 0.5 && toneLevel(sa, 660) < -60, `daemon a: ${describeLevels(sa, [440, 660])}`);
-    assert.ok(Math.abs(toneLevel(sb, 660) - -12.04) <= 0.5 && toneLevel(sb, 440) < -60, `daemon b: ${describeLevels(sb, [440, 660])}`);
+    assert.ok(Math.abs(steadyToneLevel(sa, 440) - -12.04) <= 0.5 && absent(sa, 660), `daemon a: ${describeLevels(sa, [440, 660])}`);
+    assert.ok(Math.abs(steadyToneLevel(sb, 660) - -12.04) <= 0.5 && absent(sb, 440), `daemon b: ${describeLevels(sb, [440, 660])}`);
     await Promise.all([a.stop(), b.stop()]);
   });
 

@@ -209,6 +209,30 @@ export function toneAmplitude(samples, freq, { sampleRate = DEFAULT_RATE } = {})
 /** toneAmplitude() in dBFS (peak amplitude; 0.25 → -12.04). */
 export const toneLevel = (samples, freq, opts) => dB(toneAmplitude(samples, freq, opts));
 
+/** toneLevel() of consecutive blocks of `blockSeconds` (a partial last block is dropped). */
+export function blockToneLevels(samples, freq, { blockSeconds = 0.25, sampleRate = DEFAULT_RATE } = {}) {
+  const n = Math.max(2, Math.round(blockSeconds * sampleRate));
+  const out = [];
+  for (let i = 0; i + n <= samples.length; i += n) out.push(toneLevel(samples.subarray ? samples.subarray(i, i + n) : samples.slice(i, i + n), freq, { sampleRate }));
+  if (!out.length) out.push(toneLevel(samples, freq, { sampleRate }));
+  return out;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * The level of a tone in a recording from a live graph: the median of blockToneLevels().
+ * Use this rather than toneLevel() on recordings. Without real-time scheduling, a loaded machine
+ * now and then misses a graph cycle: a quantum of silence (correct behaviour of a mixer on
+ * underrun) is a phase jump in the tone, and one phase jump can take 10 dB off a Goertzel
+ * reading over the whole recording while the RMS hardly moves. The median of 0.25 s blocks
+ * ignores the few blocks such a glitch falls into.
+ */
+export const steadyToneLevel = (samples, freq, opts) => median(blockToneLevels(samples, freq, opts));
+
 /** In-place iterative radix-2 complex FFT on Float64Arrays of power-of-two length. */
 export function fft(re, im, inverse = false) {
   const n = re.length;
@@ -349,7 +373,12 @@ export function envelope(samples, { frameSeconds = 0.01, sampleRate = DEFAULT_RA
 
 /** A one-line summary of a recording, for test messages and the demo. */
 export function describeLevels(samples, freqs, { sampleRate = DEFAULT_RATE } = {}) {
-  const parts = freqs.map((f) => `${f} Hz ${toneLevel(samples, f, { sampleRate }).toFixed(2)} dBFS`);
+  const parts = freqs.map((f) => {
+    const blocks = blockToneLevels(samples, f, { sampleRate });
+    const steady = median(blocks);
+    const spread = Math.max(...blocks) - Math.min(...blocks);
+    return `${f} Hz ${steady.toFixed(2)} dBFS${spread > 0.5 && steady > -60 ? ` (blocks ${blocks.map((b) => b.toFixed(1)).join(' ')})` : ''}`;
+  });
   parts.push(`rms ${rmsDb(samples).toFixed(2)} dB`);
   return parts.join(', ');
 }

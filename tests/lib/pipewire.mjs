@@ -355,7 +355,7 @@ export class PipeWire {
    */
   async createLink(outNodeId, outPortId, inNodeId, inPortId, props = {}, { timeout = 15000 } = {}) {
     const before = new Set((await this.links()).map((l) => l.id));
-    await this.run('pw-cli', ['create-link', String(outNodeId), String(outPortId), String(inNodeId), String(inPortId),
+    await this.run('pw-cli', ['--', 'create-link', String(outNodeId), String(outPortId), String(inNodeId), String(inPortId),
       spaJson({ 'object.linger': true, ...props })], { timeout });
     return waitFor(async () => (await this.links()).find((l) => !before.has(l.id)), { timeout, message: 'the new link' });
   }
@@ -372,9 +372,17 @@ export class PipeWire {
     return r.stdout;
   }
 
-  /** pw-cli enum-params <id> <param>, raw text. */
+  /** pw-cli enum-params <id> <param>, raw text. Works on nodes and ports. */
   async enumParams(id, param) {
     return (await this.run('pw-cli', ['enum-params', String(id), param])).stdout;
+  }
+
+  /**
+   * The Props of a node or port, parsed: { volume, mute, channelVolumes, ..., params: { key: value } }
+   * where `params` is the SPA_PROP_params struct of key/value pairs (alto.mixer's metrics).
+   */
+  async props(id) {
+    return parseProps(await this.enumParams(id, 'Props'));
   }
 
   // ---- audio in and out ------------------------------------------------------------------
@@ -494,6 +502,54 @@ export class PipeWire {
     if (this.daemon) await killGroup(this.daemon, { grace: 3000 });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Parse the first Props object printed by `pw-cli enum-params <id> Props` (0.3.65 text format):
+ * scalar props become numbers/booleans/strings, arrays become JS arrays, and a Struct (the
+ * `params` prop) becomes an object of its key/value pairs.
+ */
+export function parseProps(text) {
+  const lines = text.split('\n');
+  const indentOf = (l) => l.length - l.trimStart().length;
+  const scalar = (l) => {
+    const m = /^(Float|Double|Int|Long|Bool|String|Id|Fd|None)\s*(.*)$/.exec(l.trim());
+    if (!m) return undefined;
+    const [, type, rest] = m;
+    if (type === 'Float' || type === 'Double') return parseFloat(rest);
+    if (type === 'Int' || type === 'Long' || type === 'Fd') return Number(rest);
+    if (type === 'Id') return Number(rest.split(/\s/)[0]);
+    if (type === 'Bool') return rest.trim() === 'true';
+    if (type === 'String') { try { return JSON.parse(rest.trim()); } catch { return rest.trim().replace(/^"|"$/g, ''); } }
+    return null;
+  };
+  const out = {};
+  let objects = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*Object:/.test(line) && ++objects > 1) break;
+    const m = /^\s*Prop: key (\S+)/.exec(line);
+    if (!m) continue;
+    const key = m[1].split(':').pop();
+    const base = indentOf(line);
+    const body = [];
+    while (i + 1 < lines.length && lines[i + 1].trim() && indentOf(lines[i + 1]) > base) body.push(lines[++i]);
+    if (!body.length) continue;
+    const head = body[0].trim();
+    if (head.startsWith('Array') || head.startsWith('Struct')) {
+      const items = body.slice(1).map(scalar).filter((v) => v !== undefined);
+      if (head.startsWith('Struct')) {
+        const obj = {};
+        for (let k = 0; k + 1 < items.length; k += 2) obj[items[k]] = items[k + 1];
+        out[key] = obj;
+      } else {
+        out[key] = items;
+      }
+    } else {
+      out[key] = scalar(head);
+    }
+  }
+  return out;
 }
 
 function openAppend(path) { return openSync(path, 'a'); }
