@@ -36,6 +36,7 @@ extern "C" {
 /* Keys of the info dict given to init (node properties). */
 #define ALTO_MIXER_KEY_INPUTS		"alto.mixer.inputs"	/**< "[ alice bob ]": inputs created at init */
 #define ALTO_MIXER_KEY_KERNEL		"alto.mixer.kernel"	/**< auto (default), c, sse2, avx2 */
+#define ALTO_MIXER_KEY_METERING		"alto.mixer.metering"	/**< true (default): per-input peaks */
 
 /* Keys of port properties (add_port props and port info props). */
 #define ALTO_MIXER_PORT_KEY_INPUT	"alto.input"		/**< the input (participant) a port belongs to */
@@ -45,6 +46,7 @@ extern "C" {
 #define ALTO_MIXER_PARAM_REMOVE_INPUT	"alto.remove-input"	/**< String name: remove that input's ports */
 #define ALTO_MIXER_PARAM_INPUT_PREFIX	"alto.input."		/**< alto.input.<name>.volume / .mute */
 #define ALTO_MIXER_PARAM_PORT_PREFIX	"alto.port."		/**< alto.port.<port-id>.volume / .mute */
+#define ALTO_MIXER_PARAM_METERING	"alto.metering"		/**< Bool: per-input peaks on/off */
 
 /* Keys inside SPA_PROP_params of a port's Props (read-only metrics). */
 #define ALTO_MIXER_METRIC_FRAMES	"alto.frames-mixed"
@@ -58,7 +60,8 @@ struct alto_mixer_port_metrics {
 	uint64_t underruns;	/**< cycles the port was linked but had no data (mixed as silence) */
 	uint64_t short_buffers;	/**< cycles with less data than the quantum, or a bad chunk */
 	float peak;		/**< largest |sample| the port gave in the last cycle (0 for
-				 *   silence), before its gain: muted inputs still show a level */
+				 *   silence or with metering off), before its gain: muted
+				 *   inputs still show a level */
 	float volume;		/**< the port's volume (linear) */
 	bool mute;
 };
@@ -69,6 +72,7 @@ struct alto_mixer_node_metrics {
 	uint32_t n_inputs;	/**< input ports that exist */
 	uint32_t n_channels;	/**< output ports */
 	const char *kernel;	/**< name of the mixing kernel in use: "c", "sse2", "avx2" */
+	bool metering;		/**< per-input peaks are measured */
 };
 
 #define ALTO_TYPE_INTERFACE_MixerControl	SPA_TYPE_INFO_INTERFACE_BASE "Alto:MixerControl"

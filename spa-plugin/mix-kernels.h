@@ -3,12 +3,15 @@
  *
  * Contract shared by every variant (tests/spa-plugin/test-mix-kernels.c holds
  * them to it): for each sample i,
- *     dst[i] = ((gain[0]*src[0][i] + gain[1]*src[1][i]) + gain[2]*src[2][i]) + ...
+ *     dst[i] = ((g[0]*src[0][i] + g[1]*src[1][i]) + g[2]*src[2][i]) + ...
  * summed in source order with one rounding per multiply and per add (no fused
- * multiply-add), so every variant gives bit-identical results. No clipping:
- * inside the PipeWire graph float samples may exceed [-1, 1]; whoever converts
- * to integers (the sink, audioconvert) clamps. n_src == 0 writes silence.
- * Pointers need float alignment only; dst must not overlap a source.
+ * multiply-add; a first gain of exactly 1 copies), so every variant gives
+ * bit-identical results. No clipping: inside the PipeWire graph float samples
+ * may exceed [-1, 1]; whoever converts to integers (the sink, audioconvert)
+ * clamps. n_src == 0 writes silence. When peaks is not NULL, peaks[k] is set
+ * to max |src[k][i]| over the n samples (NaN ignored): metering fused into
+ * the mixing pass, so each source is read once. Pointers need float alignment
+ * only; dst must not overlap a source.
  *
  * Threads: the functions are pure and run on the data loop inside process().
  */
@@ -18,7 +21,7 @@
 #include <stdint.h>
 
 typedef void (*alto_mix_func_t)(float * __restrict dst, const float * const *src,
-		const float *gain, uint32_t n_src, uint32_t n_samples);
+		const float *gain, uint32_t n_src, uint32_t n_samples, float *peaks);
 /** Largest |src[i]|; NaN samples are ignored. 0 when n_samples is 0. */
 typedef float (*alto_peak_func_t)(const float *src, uint32_t n_samples);
 
@@ -30,15 +33,15 @@ struct alto_mix_kernel {
 };
 
 void alto_mix_f32_c(float * __restrict dst, const float * const *src,
-		const float *gain, uint32_t n_src, uint32_t n_samples);
+		const float *gain, uint32_t n_src, uint32_t n_samples, float *peaks);
 float alto_peak_f32_c(const float *src, uint32_t n_samples);
 
 #if defined(__x86_64__)
 void alto_mix_f32_sse2(float * __restrict dst, const float * const *src,
-		const float *gain, uint32_t n_src, uint32_t n_samples);
+		const float *gain, uint32_t n_src, uint32_t n_samples, float *peaks);
 float alto_peak_f32_sse2(const float *src, uint32_t n_samples);
 void alto_mix_f32_avx2(float * __restrict dst, const float * const *src,
-		const float *gain, uint32_t n_src, uint32_t n_samples);
+		const float *gain, uint32_t n_src, uint32_t n_samples, float *peaks);
 float alto_peak_f32_avx2(const float *src, uint32_t n_samples);
 #endif
 

@@ -1,10 +1,11 @@
 /* alto.mixer params: the pods a host reads and writes.
  *
  * Node:  Props { volume, mute, channelVolumes, channelMap,
- *                params = [ "alto.kernel" s "alto.inputs" i "alto.cycles" l ] }
+ *                params = [ "alto.kernel" s "alto.metering" b "alto.inputs" i
+ *                           "alto.cycles" l ] }
  *        set: volume, mute, channelVolumes, and in params the control keys
  *        alto.add-input, alto.remove-input, alto.input.<name>.{volume,mute},
- *        alto.port.<id>.{volume,mute} (alto-mixer.h).
+ *        alto.port.<id>.{volume,mute}, alto.metering (alto-mixer.h).
  * Port:  EnumFormat/Format audio/dsp F32 (audio/raw F32 mono is accepted too),
  *        Buffers, Meta (Header), IO (Buffers);
  *        inputs also Props { volume, mute, params = [ "alto.input" s
@@ -347,6 +348,8 @@ static struct spa_pod *build_node_props(struct impl *this, struct spa_pod_builde
 	spa_pod_builder_push_struct(b, &f[1]);
 	spa_pod_builder_string(b, "alto.kernel");
 	spa_pod_builder_string(b, this->kernel->name);
+	spa_pod_builder_string(b, ALTO_MIXER_PARAM_METERING);
+	spa_pod_builder_bool(b, __atomic_load_n(&this->metering, __ATOMIC_RELAXED));
 	spa_pod_builder_string(b, "alto.inputs");
 	spa_pod_builder_int(b, (int32_t)this->n_in_ports);
 	spa_pod_builder_string(b, "alto.cycles");
@@ -503,6 +506,15 @@ static int apply_params(struct impl *this, const struct spa_pod *params)
 				r = mixer_add_input(this, str, NULL);
 			} else {
 				r = mixer_remove_input(this, str);
+			}
+		} else if (spa_streq(key, ALTO_MIXER_PARAM_METERING)) {
+			bool on;
+			handled = true;
+			if (pod_get_boolean(value, &on) < 0) {
+				spa_log_warn(this->log, "%p: %s needs a boolean", this, key);
+				r = -EINVAL;
+			} else {
+				__atomic_store_n(&this->metering, on, __ATOMIC_RELAXED);
 			}
 		} else {
 			r = apply_port_key(this, key, value, &handled);

@@ -15,7 +15,8 @@
  * - a chunk shorter than the quantum (or malformed) is mixed for what it has,
  *   silence after that, and counted in short_buffers;
  * - sum of input * port gain * master gain through the chosen kernel, no
- *   clipping; with no input data the output is zeros flagged EMPTY.
+ *   clipping; with no input data the output is zeros flagged EMPTY;
+ * - with metering on (default), each input's peak comes out of the same pass.
  */
 #include <errno.h>
 #include <string.h>
@@ -111,6 +112,7 @@ static void mix_channel(struct impl *this, struct mix_list *l, uint32_t c, uint3
 	struct spa_data *d = &outb->buf->datas[0];
 	const struct alto_mix_kernel *k = this->kernel;
 	const float master = load_float(&this->master_gain[c]);
+	const bool metering = __atomic_load_n(&this->metering, __ATOMIC_RELAXED);
 	uint32_t n = quantum, i, j, n_full = 0, n_short = 0, n_data = 0;
 	float *dst = d->data;
 
@@ -144,25 +146,30 @@ static void mix_channel(struct impl *this, struct mix_list *l, uint32_t c, uint3
 		frames = SPA_MIN(frames, n);
 		n_data++;
 		add_u64(&m->frames_mixed, frames);
-		store_float(&m->peak, k->peak(src, frames));
 
 		gain = load_float(&p->gain) * master;
-		if (gain == 0.0f || frames == 0)
-			continue;
-		/* full-length sources from the bottom of the scratch arrays, short
-		 * ones from the top: together never more than MAX_PORTS */
-		if (frames == n) {
+		if (gain != 0.0f && frames == n) {
+			/* the common case: the kernel mixes it and meters it in one pass */
 			this->rt_src[n_full] = src;
-			this->rt_gain[n_full++] = gain;
-		} else {
+			this->rt_gain[n_full] = gain;
+			this->rt_port[n_full++] = p;
+			continue;
+		}
+		if (gain != 0.0f && frames > 0) {
+			/* short ones from the top of the scratch arrays: the two
+			 * ends never meet, there are at most MAX_PORTS inputs */
 			n_short++;
 			this->rt_src[MAX_PORTS - n_short] = src;
 			this->rt_gain[MAX_PORTS - n_short] = gain;
 			this->rt_frames[MAX_PORTS - n_short] = frames;
 		}
+		/* muted or short: metered on its own, muted inputs still show a level */
+		store_float(&m->peak, metering ? k->peak(src, frames) : 0.0f);
 	}
 
-	k->mix(dst, this->rt_src, this->rt_gain, n_full, n);
+	k->mix(dst, this->rt_src, this->rt_gain, n_full, n, metering ? this->rt_peak : NULL);
+	for (i = 0; i < n_full; i++)
+		store_float(&this->rt_port[i]->metrics.peak, metering ? this->rt_peak[i] : 0.0f);
 	for (i = 0; i < n_short; i++) {
 		const float *src = this->rt_src[MAX_PORTS - 1 - i];
 		const float g = this->rt_gain[MAX_PORTS - 1 - i];

@@ -14,6 +14,8 @@
  *   audio.channels      1 or 2 (MONO / FL FR) when audio.position is not given
  *   alto.mixer.inputs   inputs to create at once, "[ alice bob ]"
  *   alto.mixer.kernel   auto (default), c, sse2, avx2
+ *   alto.mixer.metering true (default): per-input peak levels (costs about
+ *                       half a mix more; see bench/README.md)
  *   clock.quantum-limit largest quantum, sizes the Buffers param (default 8192)
  *   node.*, media.*     kept and reported as given (node.name, media.class, ...)
  *
@@ -717,6 +719,7 @@ static int control_get_node_metrics(void *object, struct alto_mixer_node_metrics
 	m->n_inputs = this->n_in_ports;
 	m->n_channels = this->n_channels;
 	m->kernel = this->kernel->name;
+	m->metering = __atomic_load_n(&this->metering, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -982,6 +985,9 @@ static int impl_init(const struct spa_handle_factory *factory, struct spa_handle
 		return res;
 	if ((res = set_node_props(this, info)) < 0)
 		goto error;
+	this->metering = true;
+	if (info && (str = spa_dict_lookup(info, ALTO_MIXER_KEY_METERING)) != NULL)
+		this->metering = spa_atob(str);
 
 	this->volume = 1.0f;
 	for (c = 0; c < MAX_CHANNELS; c++)

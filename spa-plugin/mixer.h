@@ -155,8 +155,11 @@ struct impl {
 	const float *rt_src[MAX_PORTS];
 	float rt_gain[MAX_PORTS];
 	uint32_t rt_frames[MAX_PORTS];
+	float rt_peak[MAX_PORTS];
+	struct port *rt_port[MAX_PORTS];
 
 	uint64_t cycles;			/**< relaxed atomic */
+	bool metering;				/**< peaks per input; relaxed atomic */
 	bool started;
 };
 

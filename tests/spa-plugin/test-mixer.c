@@ -620,6 +620,53 @@ static uint32_t best_cpu_flags(void)
 	return flags;
 }
 
+/* metering off: same mix, no peaks; switched at run time through params */
+static void test_metering_switch(void)
+{
+	struct harness h;
+	struct alto_mixer_port_metrics m;
+	struct alto_mixer_node_metrics nm;
+	const float *out;
+	uint32_t n;
+	bool empty;
+
+	CHECK_INT(h_open(&h, best_cpu_flags(), NULL, (const char *const[]){ "audio.channels", "1",
+			"alto.mixer.metering", "false", NULL }), ==, 0);
+	h_set_quantum(&h, Q);
+	CHECK_INT(h_connect_output(&h, 0), ==, 0);
+	add_input(&h, "a");
+	add_input(&h, "b");
+	CHECK_INT(h_connect_input(&h, 0, 0), ==, 0);
+	CHECK_INT(h_connect_input(&h, 1, 0), ==, 0);
+	CHECK_INT(alto_mixer_get_node_metrics(h.control, &nm), ==, 0);
+	CHECK(!nm.metering);
+
+	h_feed_const(&h, 0, -0.5f, Q);
+	h_feed_const(&h, 1, 0.25f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out);
+	CHECK_FLOAT(out[5], -0.25, 0);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 0, &m), ==, 0);
+	CHECK_FLOAT(m.peak, 0.0, 0);
+	CHECK_INT(m.frames_mixed, ==, Q);
+
+	CHECK_INT(h_set_params(&h, (const char *const[]){ "alto.metering", "b:1", NULL }), ==, 0);
+	h_feed_const(&h, 0, -0.5f, Q);
+	h_feed_const(&h, 1, 0.25f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out);
+	CHECK_FLOAT(out[5], -0.25, 0);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 0, &m), ==, 0);
+	CHECK_FLOAT(m.peak, 0.5, 0);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 1, &m), ==, 0);
+	CHECK_FLOAT(m.peak, 0.25, 0);
+	CHECK_INT(alto_mixer_get_node_metrics(h.control, &nm), ==, 0);
+	CHECK(nm.metering);
+	h_close(&h);
+}
+
 int main(int argc, char **argv)
 {
 	h_init_args(argc, argv);
@@ -641,6 +688,7 @@ int main(int argc, char **argv)
 	test_kernels_agree();
 	test_kernel_option();
 	test_params_add_remove();
+	test_metering_switch();
 
 	return h_finish("test-mixer");
 }

@@ -1,0 +1,427 @@
+/* mixer-bench: ns per output frame of alto.mixer against PipeWire's own
+ * mixers (audio.mixer.dsp and audio.mixer from libspa-audiomixer.so) and a
+ * plain memcpy of the same input bytes, for 1, 8, 64 and 256 inputs at
+ * quantum 256 and 1024, all in one run on one machine.
+ *
+ * Every node is driven the same way through the SPA node interface, as
+ * PipeWire's graph drives it: each cycle every input io is HAVE_DATA with a
+ * full chunk, the output io is consumed, process() is called. Each plugin
+ * gets PipeWire's real support.cpu, so each picks its best SIMD code.
+ *
+ * usage: mixer-bench <libspa-alto.so> <spa plugin dir> [--quick] [--markdown]
+ *                    [--inputs N] [--quantum Q]    (one row only, for profiling)
+ * Runs on one thread; prints a table (markdown with --markdown).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <spa/node/io.h>
+#include <spa/node/node.h>
+#include <spa/param/audio/format-utils.h>
+#include <spa/support/cpu.h>
+#include <spa/support/plugin.h>
+#include <spa/utils/names.h>
+#include <spa/utils/result.h>
+#include <spa/utils/string.h>
+
+#define MAX_INPUTS	256
+#define OUT_BUFFERS	2
+
+struct plugin {
+	void *dl;
+	spa_handle_factory_enum_func_t enum_func;
+};
+
+struct node_under_test {
+	const char *label;
+	struct spa_handle *handle;
+	struct spa_node *node;
+	uint32_t n_inputs, quantum;
+
+	struct spa_io_position position;
+	struct spa_io_buffers in_io[MAX_INPUTS];
+	struct spa_buffer in_buf[MAX_INPUTS];
+	struct spa_buffer *in_bufs[MAX_INPUTS][1];
+	struct spa_data in_data[MAX_INPUTS];
+	struct spa_chunk in_chunk[MAX_INPUTS];
+
+	struct spa_io_buffers out_io;
+	struct spa_buffer out_buf[OUT_BUFFERS];
+	struct spa_buffer *out_bufs[OUT_BUFFERS];
+	struct spa_data out_data[OUT_BUFFERS];
+	struct spa_chunk out_chunk[OUT_BUFFERS];
+	float *out_mem[OUT_BUFFERS];
+};
+
+static float *input_mem[MAX_INPUTS];
+static struct spa_support support[2];
+static uint32_t n_support;
+
+static int plugin_open(struct plugin *p, const char *path)
+{
+	if ((p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
+		return -ENOENT;
+	}
+	p->enum_func = (spa_handle_factory_enum_func_t)dlsym(p->dl, SPA_HANDLE_FACTORY_ENUM_FUNC_NAME);
+	return p->enum_func ? 0 : -ENOENT;
+}
+
+static struct spa_handle *plugin_create(struct plugin *p, const char *factory_name,
+		const struct spa_dict *info)
+{
+	const struct spa_handle_factory *f;
+	struct spa_handle *handle;
+	uint32_t idx = 0;
+	int res;
+
+	while (p->enum_func(&f, &idx) > 0) {
+		if (!spa_streq(f->name, factory_name))
+			continue;
+		handle = calloc(1, spa_handle_factory_get_size(f, info));
+		if ((res = spa_handle_factory_init(f, handle, info, support, n_support)) < 0) {
+			fprintf(stderr, "init %s: %s\n", factory_name, spa_strerror(res));
+			free(handle);
+			return NULL;
+		}
+		return handle;
+	}
+	fprintf(stderr, "no factory %s\n", factory_name);
+	return NULL;
+}
+
+static struct spa_pod *format(uint8_t *buf, size_t size, bool raw)
+{
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, size);
+	if (raw) {
+		struct spa_audio_info_raw info = { .format = SPA_AUDIO_FORMAT_F32, .rate = 48000,
+			.channels = 1 };
+		return spa_format_audio_raw_build(&b, SPA_PARAM_Format, &info);
+	}
+	return spa_pod_builder_add_object(&b,
+			SPA_TYPE_OBJECT_Format, SPA_PARAM_Format,
+			SPA_FORMAT_mediaType,    SPA_POD_Id(SPA_MEDIA_TYPE_audio),
+			SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_dsp),
+			SPA_FORMAT_AUDIO_format, SPA_POD_Id(SPA_AUDIO_FORMAT_DSP_F32));
+}
+
+/* Ports, formats, buffers and io areas on a freshly made node. */
+static int setup(struct node_under_test *t, bool raw)
+{
+	uint8_t buf[512] SPA_ALIGNED(8);
+	void *iface;
+	uint32_t i;
+	int res;
+
+	if ((res = spa_handle_get_interface(t->handle, SPA_TYPE_INTERFACE_Node, &iface)) < 0)
+		return res;
+	t->node = iface;
+
+	t->position.clock.duration = t->quantum;
+	t->position.clock.rate = SPA_FRACTION(1, 48000);
+	spa_node_set_io(t->node, SPA_IO_Position, &t->position, sizeof(t->position));
+
+	for (i = 0; i < t->n_inputs; i++) {
+		if ((res = spa_node_add_port(t->node, SPA_DIRECTION_INPUT, i, NULL)) < 0 ||
+		    (res = spa_node_port_set_param(t->node, SPA_DIRECTION_INPUT, i,
+				SPA_PARAM_Format, 0, format(buf, sizeof(buf), raw))) < 0)
+			return res;
+		t->in_chunk[i] = (struct spa_chunk) { .size = t->quantum * sizeof(float),
+			.stride = sizeof(float) };
+		t->in_data[i] = (struct spa_data) { .type = SPA_DATA_MemPtr, .data = input_mem[i],
+			.maxsize = 8192 * sizeof(float), .chunk = &t->in_chunk[i] };
+		t->in_buf[i] = (struct spa_buffer) { .n_datas = 1, .datas = &t->in_data[i] };
+		t->in_bufs[i][0] = &t->in_buf[i];
+		if ((res = spa_node_port_use_buffers(t->node, SPA_DIRECTION_INPUT, i, 0,
+				t->in_bufs[i], 1)) < 0)
+			return res;
+		t->in_io[i] = (struct spa_io_buffers) { SPA_STATUS_NEED_DATA, SPA_ID_INVALID };
+		if ((res = spa_node_port_set_io(t->node, SPA_DIRECTION_INPUT, i, SPA_IO_Buffers,
+				&t->in_io[i], sizeof(t->in_io[i]))) < 0)
+			return res;
+	}
+	if ((res = spa_node_port_set_param(t->node, SPA_DIRECTION_OUTPUT, 0,
+			SPA_PARAM_Format, 0, format(buf, sizeof(buf), raw))) < 0)
+		return res;
+	for (i = 0; i < OUT_BUFFERS; i++) {
+		t->out_mem[i] = aligned_alloc(64, 8192 * sizeof(float));
+		t->out_data[i] = (struct spa_data) { .type = SPA_DATA_MemPtr, .data = t->out_mem[i],
+			.maxsize = 8192 * sizeof(float), .chunk = &t->out_chunk[i] };
+		t->out_buf[i] = (struct spa_buffer) { .n_datas = 1, .datas = &t->out_data[i] };
+		t->out_bufs[i] = &t->out_buf[i];
+	}
+	if ((res = spa_node_port_use_buffers(t->node, SPA_DIRECTION_OUTPUT, 0, 0,
+			t->out_bufs, OUT_BUFFERS)) < 0)
+		return res;
+	t->out_io = SPA_IO_BUFFERS_INIT;
+	return spa_node_port_set_io(t->node, SPA_DIRECTION_OUTPUT, 0, SPA_IO_Buffers,
+			&t->out_io, sizeof(t->out_io));
+}
+
+static void teardown(struct node_under_test *t)
+{
+	uint32_t i;
+
+	if (t->handle) {
+		spa_handle_clear(t->handle);
+		free(t->handle);
+	}
+	for (i = 0; i < OUT_BUFFERS; i++)
+		free(t->out_mem[i]);
+	memset(t, 0, sizeof(*t));
+}
+
+static inline void cycle(struct node_under_test *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n_inputs; i++) {
+		t->in_io[i].status = SPA_STATUS_HAVE_DATA;
+		t->in_io[i].buffer_id = 0;
+	}
+	spa_node_process(t->node);
+	/* the consumer took the mix; keep the buffer id so the node recycles it */
+	t->out_io.status = SPA_STATUS_NEED_DATA;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static uint32_t reps = 7;
+static double target_ns = 40e6;	/* each repetition */
+
+/* best of `reps` timed runs of `iters` cycles; ns per output frame */
+static double time_node(struct node_under_test *t)
+{
+	double best = 1e30;
+	uint32_t r, k, iters;
+
+	/* warm up and size the runs */
+	double t0 = now_ns();
+	for (k = 0; k < 20; k++)
+		cycle(t);
+	double per = (now_ns() - t0) / 20;
+	iters = per > 0 ? (uint32_t)SPA_CLAMP(target_ns / per, 20.0, 2e6) : 1000;
+
+	for (r = 0; r < reps; r++) {
+		t0 = now_ns();
+		for (k = 0; k < iters; k++)
+			cycle(t);
+		double ns = (now_ns() - t0) / ((double)iters * t->quantum);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+static double time_memcpy(uint32_t n_inputs, uint32_t quantum)
+{
+	static float dst[8192] SPA_ALIGNED(64);
+	double best = 1e30, t0;
+	uint32_t r, k, i, iters;
+
+	t0 = now_ns();
+	for (k = 0; k < 20; k++)
+		for (i = 0; i < n_inputs; i++)
+			memcpy(dst, input_mem[i], quantum * sizeof(float));
+	double per = (now_ns() - t0) / 20;
+	iters = per > 0 ? (uint32_t)SPA_CLAMP(target_ns / per, 20.0, 2e6) : 1000;
+	for (r = 0; r < reps; r++) {
+		t0 = now_ns();
+		for (k = 0; k < iters; k++) {
+			for (i = 0; i < n_inputs; i++)
+				memcpy(dst, input_mem[i], quantum * sizeof(float));
+			/* keep the copies from being folded away */
+			__asm__ __volatile__("" : : "r"(dst) : "memory");
+		}
+		double ns = (now_ns() - t0) / ((double)iters * quantum);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+static double run_case(struct plugin *p, const char *factory, const struct spa_dict *info,
+		bool raw, uint32_t n_inputs, uint32_t quantum, float *check)
+{
+	static struct node_under_test t;
+	double ns;
+
+	memset(&t, 0, sizeof(t));
+	t.n_inputs = n_inputs;
+	t.quantum = quantum;
+	if ((t.handle = plugin_create(p, factory, info)) == NULL || setup(&t, raw) < 0) {
+		teardown(&t);
+		return -1;
+	}
+	ns = time_node(&t);
+	cycle(&t);
+	*check = -1;
+	if (t.out_io.buffer_id < OUT_BUFFERS) {
+		/* PipeWire's dsp mixer passes a single input through by pointing the
+		 * output buffer at the input's data: read through the buffer */
+		struct spa_data *d = &t.out_buf[t.out_io.buffer_id].datas[0];
+		*check = ((float *)d->data)[d->chunk->offset / sizeof(float) + quantum - 1];
+	}
+	teardown(&t);
+	return ns;
+}
+
+static void cell(char *buf, size_t size, double ns)
+{
+	if (ns < 0)
+		snprintf(buf, size, "n/a");
+	else
+		snprintf(buf, size, "%.3f", ns);
+}
+
+static void ratio(char *buf, size_t size, double a, double b)
+{
+	if (a > 0 && b > 0)
+		snprintf(buf, size, "%.2f", a / b);
+	else
+		snprintf(buf, size, "n/a");
+}
+
+int main(int argc, char **argv)
+{
+	static const uint32_t inputs[] = { 1, 8, 64, 256 };
+	static const uint32_t quanta[] = { 256, 1024 };
+	struct plugin alto = { 0 }, pw = { 0 }, sup = { 0 };
+	struct spa_handle *cpu_handle;
+	char path[1024];
+	bool markdown = false;
+	uint32_t only_inputs = 0, only_quantum = 0;
+	uint32_t i, j, qi, ii;
+	void *iface;
+	int a;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s <libspa-alto.so> <spa plugin dir> [--quick] [--markdown]\n",
+				argv[0]);
+		return 2;
+	}
+	for (a = 3; a < argc; a++) {
+		if (spa_streq(argv[a], "--quick")) {
+			reps = 2;
+			target_ns = 5e6;
+		} else if (spa_streq(argv[a], "--markdown")) {
+			markdown = true;
+		} else if (spa_streq(argv[a], "--inputs") && a + 1 < argc) {
+			only_inputs = atoi(argv[++a]);
+		} else if (spa_streq(argv[a], "--quantum") && a + 1 < argc) {
+			only_quantum = atoi(argv[++a]);
+		} else {
+			fprintf(stderr, "unknown option %s\n", argv[a]);
+			return 2;
+		}
+	}
+
+	snprintf(path, sizeof(path), "%s/support/libspa-support.so", argv[2]);
+	if (plugin_open(&sup, path) < 0)
+		return 1;
+	if ((cpu_handle = plugin_create(&sup, SPA_NAME_SUPPORT_CPU, NULL)) == NULL)
+		return 1;
+	spa_handle_get_interface(cpu_handle, SPA_TYPE_INTERFACE_CPU, &iface);
+	support[n_support++] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_CPU, iface);
+
+	if (plugin_open(&alto, argv[1]) < 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/audiomixer/libspa-audiomixer.so", argv[2]);
+	if (plugin_open(&pw, path) < 0)
+		return 1;
+
+	srand(1);
+	for (i = 0; i < MAX_INPUTS; i++) {
+		input_mem[i] = aligned_alloc(64, 8192 * sizeof(float));
+		for (j = 0; j < 8192; j++)
+			input_mem[i][j] = (float)(rand() % 2001 - 1000) / 4000.0f;
+	}
+
+	const struct spa_dict_item mono_items[] = { { "audio.channels", "1" } };
+	const struct spa_dict_item c_items[] = { { "audio.channels", "1" },
+		{ "alto.mixer.kernel", "c" } };
+	const struct spa_dict mono = SPA_DICT_INIT_ARRAY(mono_items);
+	const struct spa_dict_item nometer_items[] = { { "audio.channels", "1" },
+		{ "alto.mixer.metering", "false" } };
+	const struct spa_dict nometer = SPA_DICT_INIT_ARRAY(nometer_items);
+	const struct spa_dict c_only = SPA_DICT_INIT_ARRAY(c_items);
+	const struct spa_dict_item ql_items[] = { { "clock.quantum-limit", "8192" } };
+	const struct spa_dict ql = SPA_DICT_INIT_ARRAY(ql_items);
+
+	const char *head[] = { "quantum", "inputs", "alto.mixer", "alto, no metering",
+		"alto, C kernel", "pw audio.mixer.dsp", "pw audio.mixer", "memcpy",
+		"alto / pw dsp", "alto no-meter / pw dsp", "alto / memcpy" };
+	if (markdown) {
+		printf("|");
+		for (i = 0; i < SPA_N_ELEMENTS(head); i++)
+			printf(" %s |", head[i]);
+		printf("\n|");
+		for (i = 0; i < SPA_N_ELEMENTS(head); i++)
+			printf(i < 2 ? " ---: |" : " ---: |");
+		printf("\n");
+	} else {
+		printf("ns per output frame (best of %u runs)\n", reps);
+		printf("%7s %6s %9s %9s %9s %9s %9s %9s %10s %10s %10s\n", "quantum", "inputs",
+				"alto", "alto-nm", "alto-c", "pw-dsp", "pw-mixer", "memcpy",
+				"alto/pw", "alto-nm/pw", "alto/copy");
+	}
+	fflush(stdout);
+
+	for (qi = 0; qi < SPA_N_ELEMENTS(quanta); qi++) {
+		for (ii = 0; ii < SPA_N_ELEMENTS(inputs); ii++) {
+			uint32_t q = quanta[qi], n = inputs[ii];
+			float c1, c2, c3, c4, c5;
+			if ((only_inputs && n != only_inputs) || (only_quantum && q != only_quantum))
+				continue;
+			double ns_alto = run_case(&alto, "alto.mixer", &mono, false, n, q, &c1);
+			double ns_alto_nm = run_case(&alto, "alto.mixer", &nometer, false, n, q, &c5);
+			double ns_alto_c = run_case(&alto, "alto.mixer", &c_only, false, n, q, &c2);
+			/* 0.3.65: at most 128 input ports (MAX_PORTS), more is refused */
+			double ns_dsp = n <= 128 ? run_case(&pw, SPA_NAME_AUDIO_MIXER_DSP, &ql, false, n, q, &c3) : -1;
+			double ns_mix = n <= 128 ? run_case(&pw, SPA_NAME_AUDIO_MIXER, &ql, true, n, q, &c4) : -1;
+			double ns_copy = time_memcpy(n, q);
+			char s[6][32], r[3][32];
+
+			cell(s[0], sizeof(s[0]), ns_alto);
+			cell(s[1], sizeof(s[1]), ns_alto_nm);
+			cell(s[2], sizeof(s[2]), ns_alto_c);
+			cell(s[3], sizeof(s[3]), ns_dsp);
+			cell(s[4], sizeof(s[4]), ns_mix);
+			cell(s[5], sizeof(s[5]), ns_copy);
+			ratio(r[0], sizeof(r[0]), ns_alto, ns_dsp);
+			ratio(r[1], sizeof(r[1]), ns_alto_nm, ns_dsp);
+			ratio(r[2], sizeof(r[2]), ns_alto, ns_copy);
+			if (markdown)
+				printf("| %u | %u | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+						q, n, s[0], s[1], s[2], s[3], s[4], s[5], r[0], r[1], r[2]);
+			else
+				printf("%7u %6u %9s %9s %9s %9s %9s %9s %10s %10s %10s\n",
+						q, n, s[0], s[1], s[2], s[3], s[4], s[5], r[0], r[1], r[2]);
+			fflush(stdout);
+			/* the mixers must agree on what they computed */
+			if (ns_dsp > 0 && (c1 - c3 > 1e-4f || c3 - c1 > 1e-4f))
+				fprintf(stderr, "warning: alto and pw dsp disagree: %g vs %g\n", c1, c3);
+			if (c1 != c2 || c1 != c5)
+				fprintf(stderr, "warning: alto kernels disagree: %g %g %g\n", c1, c2, c5);
+			(void)c4;
+		}
+	}
+
+	for (i = 0; i < MAX_INPUTS; i++)
+		free(input_mem[i]);
+	spa_handle_clear(cpu_handle);
+	free(cpu_handle);
+	dlclose(alto.dl);
+	dlclose(pw.dl);
+	dlclose(sup.dl);
+	return 0;
+}
