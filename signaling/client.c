@@ -1108,8 +1108,12 @@ struct alto_signal_client *alto_signal_client_new(GMainContext *ctx,
 	info.connect_timeout_secs = (impl->join_timeout_ms + 999) / 1000;
 	impl->lws = lws_create_context(&info);
 	if (impl->lws == NULL) {
+		/* with LWS_WITH_EVLIB_PLUGINS lws dlopens libwebsockets-evlib_glib.so here */
+		g_log(G_LOG_DOMAIN_SIGNAL, G_LOG_LEVEL_WARNING,
+		      "cannot create the libwebsockets context on the glib loop "
+		      "(is libwebsockets-evlib-glib installed?)");
 		alto_signal_client_destroy((struct alto_signal_client *)impl);
-		errno = ENOMEM;
+		errno = EIO;
 		return NULL;
 	}
 
