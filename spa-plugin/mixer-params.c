@@ -1,6 +1,9 @@
 /* alto.mixer params: the pods a host reads and writes.
  *
- * Node:  Props { volume, mute, channelVolumes, channelMap,
+ * Node:  EnumFormat, Format: audio/raw F32P, audio.rate, the channels and
+ *        their positions: a description of the mix for clients such as
+ *        pipewire-pulse (which lists an Audio/Sink only with one);
+ *        Props { volume, mute, channelVolumes, channelMap,
  *                params = [ "alto.kernel" s "alto.metering" b "alto.inputs" i
  *                           "alto.cycles" l ] }
  *        set: volume, mute, channelVolumes, and in params the control keys
@@ -316,21 +319,38 @@ bad_value:
 
 /* ---- node params ---------------------------------------------------------- */
 
-static struct spa_pod *build_node_props(struct impl *this, struct spa_pod_builder *b, uint32_t id)
+/* SPA channel ids of the channel names; false if one has no id (custom names) */
+static bool channel_map(struct impl *this, uint32_t *map)
 {
-	struct spa_pod_frame f[2];
-	uint32_t map[MAX_CHANNELS], c;
-	bool mapped = true;
+	uint32_t c;
 
 	for (c = 0; c < this->n_channels; c++) {
 		const struct spa_type_info *ti = spa_debug_type_find_short(spa_type_audio_channel,
 				this->channel_names[c]);
-		if (ti == NULL) {
-			mapped = false;
-			break;
-		}
+		if (ti == NULL)
+			return false;
 		map[c] = ti->type;
 	}
+	return true;
+}
+
+static struct spa_pod *build_node_format(struct impl *this, struct spa_pod_builder *b, uint32_t id)
+{
+	struct spa_audio_info_raw info = {
+		.format = SPA_AUDIO_FORMAT_F32P,
+		.rate = this->rate,
+		.channels = this->n_channels,
+	};
+	if (!channel_map(this, info.position))
+		info.flags |= SPA_AUDIO_FLAG_UNPOSITIONED;
+	return spa_format_audio_raw_build(b, id, &info);
+}
+
+static struct spa_pod *build_node_props(struct impl *this, struct spa_pod_builder *b, uint32_t id)
+{
+	struct spa_pod_frame f[2];
+	uint32_t map[MAX_CHANNELS];
+	bool mapped = channel_map(this, map);
 
 	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_Props, id);
 	spa_pod_builder_add(b,
@@ -378,6 +398,12 @@ next:
 	spa_pod_builder_init(&b, buffer, sizeof(buffer));
 
 	switch (id) {
+	case SPA_PARAM_EnumFormat:
+	case SPA_PARAM_Format:
+		if (result.index > 0)
+			return 0;
+		param = build_node_format(this, &b, id);
+		break;
 	case SPA_PARAM_Props:
 		if (result.index > 0)
 			return 0;

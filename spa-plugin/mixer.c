@@ -12,6 +12,7 @@
  * Node properties (the info dict of init, i.e. the create-node props):
  *   audio.position      channel layout, "[ FL FR ]" (default) or "[ MONO ]", up to 8
  *   audio.channels      1 or 2 (MONO / FL FR) when audio.position is not given
+ *   audio.rate          only reported in the node's EnumFormat (default 48000)
  *   alto.mixer.inputs   inputs to create at once, "[ alice bob ]"
  *   alto.mixer.kernel   auto (default), c, sse2, avx2
  *   alto.mixer.metering true (default): per-input peak levels (costs about
@@ -968,6 +969,12 @@ static int impl_init(const struct spa_handle_factory *factory, struct spa_handle
 	this->control.iface = SPA_INTERFACE_INIT(ALTO_TYPE_INTERFACE_MixerControl,
 			ALTO_VERSION_MIXER_CONTROL, &impl_control, this);
 
+	this->rate = 48000;
+	if (info && (str = spa_dict_lookup(info, "audio.rate")) != NULL &&
+	    (!spa_atou32(str, &this->rate, 0) || this->rate == 0 || this->rate > 768000)) {
+		spa_log_error(this->log, "%p: audio.rate '%s' out of 1..768000", this, str);
+		return -EINVAL;
+	}
 	this->quantum_limit = DEFAULT_QUANTUM_LIMIT;
 	if (info && (str = spa_dict_lookup(info, "clock.quantum-limit")) != NULL)
 		spa_atou32(str, &this->quantum_limit, 0);
@@ -1001,6 +1008,11 @@ static int impl_init(const struct spa_handle_factory *factory, struct spa_handle
 	this->info.max_output_ports = this->n_channels;
 	this->info.flags = SPA_NODE_FLAG_RT | SPA_NODE_FLAG_IN_DYNAMIC_PORTS;
 	this->info.props = &this->info_props;
+	/* the node's own formats describe the mix (F32P, the channels): what
+	 * pipewire-pulse needs to list the node as a sink; the ports carry
+	 * the real per-channel DSP formats */
+	this->params[NODE_PARAM_EnumFormat] = SPA_PARAM_INFO(SPA_PARAM_EnumFormat, SPA_PARAM_INFO_READ);
+	this->params[NODE_PARAM_Format] = SPA_PARAM_INFO(SPA_PARAM_Format, SPA_PARAM_INFO_READ);
 	this->params[NODE_PARAM_Props] = SPA_PARAM_INFO(SPA_PARAM_Props, SPA_PARAM_INFO_READWRITE);
 	this->info.params = this->params;
 	this->info.n_params = N_NODE_PARAMS;

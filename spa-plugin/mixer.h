@@ -52,6 +52,8 @@ enum {
 	N_PORT_PARAMS,
 };
 enum {
+	NODE_PARAM_EnumFormat,
+	NODE_PARAM_Format,
 	NODE_PARAM_Props,
 	N_NODE_PARAMS,
 };
@@ -122,6 +124,7 @@ struct impl {
 	struct spa_cpu *cpu;
 	const struct alto_mix_kernel *kernel;
 	uint32_t quantum_limit;
+	uint32_t rate;				/**< reported in the node's format only */
 
 	struct spa_hook_list hooks;
 	uint64_t info_all;

@@ -157,7 +157,7 @@ static void test_formats(void)
 			NULL), ==, -ENOENT);
 	CHECK_INT(spa_node_port_enum_params(h.node, 0, SPA_DIRECTION_INPUT, 0,
 			SPA_PARAM_Latency, 0, 1, NULL), ==, -ENOENT);
-	CHECK_INT(spa_node_enum_params(h.node, 0, SPA_PARAM_EnumFormat, 0, 1, NULL), ==, -ENOENT);
+	CHECK_INT(spa_node_enum_params(h.node, 0, SPA_PARAM_Buffers, 0, 1, NULL), ==, -ENOENT);
 	CHECK_ERR(&h, spa_node_set_param(h.node, SPA_PARAM_Format, 0, NULL), -ENOENT);
 	CHECK_INT(spa_node_set_io(h.node, SPA_IO_Control, NULL, 0), ==, -ENOENT);
 
@@ -459,6 +459,7 @@ static void test_bad_init(void)
 		(const char *const[]){ "alto.mixer.inputs", "[ { a = b } ]", NULL },
 		(const char *const[]){ "alto.mixer.kernel", "sse9", NULL },
 		(const char *const[]){ "clock.quantum-limit", "4", NULL },
+		(const char *const[]){ "audio.rate", "0", NULL },
 		(const char *const[]){ "node.name", "x", "alto.mixer.inputs", "[ a \"\" ]", NULL },
 	};
 	uint32_t i;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spa/param/audio/format-utils.h>
 #include <spa/param/props.h>
 #include <spa/pod/builder.h>
 
@@ -62,6 +63,20 @@ static void test_factory_and_properties(void)
 	CHECK_INT(nm.n_inputs, ==, 4);
 	CHECK_INT(nm.n_channels, ==, 2);
 	CHECK(strcmp(nm.kernel, "c") == 0);	/* no CPU flags given */
+
+	/* the node describes its mix: F32P, 2 channels FL FR, 48 kHz */
+	{
+		struct spa_audio_info_raw raw = { 0 };
+		h.have_param = false;
+		CHECK_INT(spa_node_enum_params(h.node, 0, SPA_PARAM_EnumFormat, 0, 1, NULL), ==, 0);
+		CHECK(h.have_param);
+		CHECK_INT(spa_format_audio_raw_parse((struct spa_pod *)h.param_buf, &raw), >=, 0);
+		CHECK_INT(raw.format, ==, SPA_AUDIO_FORMAT_F32P);
+		CHECK_INT(raw.channels, ==, 2);
+		CHECK_INT(raw.rate, ==, 48000);
+		CHECK_INT(raw.position[0], ==, SPA_AUDIO_CHANNEL_FL);
+		CHECK_INT(raw.position[1], ==, SPA_AUDIO_CHANNEL_FR);
+	}
 
 	CHECK_INT(alto_mixer_remove_input(h.control, "alice"), ==, 0);
 	CHECK(!h.in_info[0].exists && !h.in_info[1].exists);
