@@ -20,7 +20,7 @@ import {
   ParticipantInfo_State, Room, TrackInfo, TrackType, TrackSource, ParticipantUpdate, LeaveRequest, LeaveRequest_Action,
   DisconnectReason, ReconnectResponse, Pong, response,
 } from '../../devserver/src/proto.mjs';
-import { startDevServer, tmpDir } from '../../devserver/testlib/index.mjs';
+import { startDevServer, tmpDir, mintToken } from '../../devserver/testlib/index.mjs';
 import { startAlto, runAlto, altoAsanBin, sanitizerReport, unusedPort, stderrLines } from './signaling-helpers.mjs';
 
 const { gunzipSync } = await import('node:zlib');
@@ -173,6 +173,28 @@ describe('alto join against misbehaving servers (ASan + UBSan build)', () => {
     assert.equal(r.code, 2, r.stderr);
     oneLine(r, /refused the access token \(HTTP 401\)/);
   });
+
+  test('tokens that do not grant the room: exit 2 before or at the server, one line, token never shown',
+    { timeout: 30_000 }, async () => {
+      const server = await startDevServer();
+      stops.push(() => server.stop());
+      const cases = [
+        // [token, args, stderr pattern]
+        [await mintToken({ room: 'granted', identity: 'x' }), ['--room', 'other'], /token is for another room/],
+        [await mintToken({ identity: 'x', grant: { room: 'r', roomJoin: false } }), [], /does not grant joining/],
+        [await mintToken({ room: 'r', identity: 'x', ttl: null, claims: { exp: Math.floor(Date.now() / 1000) - 3600 } }), [],
+          /expired/],
+        ['not-a-jwt', [], /not a JWT/],
+        // a token signed with another secret: only the server can tell
+        [await mintToken({ room: 'r', identity: 'x', apiSecret: 'other-secret' }), [], /refused the access token \(HTTP 401\)/],
+      ];
+      for (const [token, args, re] of cases) {
+        const r = await run([server.url, '--token', token, ...args]);
+        assert.equal(r.code, 2, `${re}: ${r.stderr}`);
+        oneLine(r, re);
+        assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token));
+      }
+    });
 
   test('not a LiveKit server (404 on /rtc/v1 and /rtc): exit 5', { timeout: 30_000 }, async () => {
     const f = await fake({ status: () => 404 });
