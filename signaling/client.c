@@ -88,6 +88,7 @@ struct impl {
 	bool attempt_is_resume;  /* the attempt under way resumes (else a full join) */
 	bool next_is_resume;
 	bool last_was_resume;
+	bool expect_snapshot;    /* the next ParticipantUpdate follows a ReconnectResponse */
 	enum alto_reconnect_reason reconnect_reason;
 	unsigned attempt;        /* consecutive failures in this outage */
 	struct conn *conn;
@@ -552,6 +553,7 @@ static void on_join(struct impl *impl, const Livekit__JoinResponse *jr)
 	impl->attempt = 0;
 	impl->next_is_resume = false;
 	impl->last_was_resume = false;
+	impl->expect_snapshot = false;
 	impl->ping_interval_s = jr->ping_interval > 0 ? (uint32_t)jr->ping_interval : DEFAULT_PING_INTERVAL_S;
 	impl->ping_timeout_s = jr->ping_timeout > 0 ? (uint32_t)jr->ping_timeout : DEFAULT_PING_TIMEOUT_S;
 	if (impl->ping_interval_s > 3600)
@@ -601,6 +603,7 @@ static void on_reconnect_response(struct impl *impl, const Livekit__ReconnectRes
 	impl->attempt = 0;
 	impl->next_is_resume = false;
 	impl->last_was_resume = true;
+	impl->expect_snapshot = true;
 	deadline_arm(impl->ping_timer, impl->ping_interval_s * 1000);
 	deadline_arm(impl->ping_deadline, impl->ping_timeout_s * 1000);
 
@@ -736,6 +739,15 @@ static void dispatch_connected(struct impl *impl, const Livekit__SignalResponse 
 			emit(impl, request_response, msg->request_response->request_id,
 			     (int)msg->request_response->reason,
 			     msg->request_response->message ? msg->request_response->message : "");
+		break;
+	case LIVEKIT__SIGNAL_RESPONSE__MESSAGE_UPDATE:
+		if (impl->expect_snapshot) {
+			impl->expect_snapshot = false;
+			if (alto_room_apply_snapshot(impl->room, msg->update))
+				log_debug("applied the participant snapshot after the resume");
+		} else {
+			alto_room_apply_response(impl->room, msg);
+		}
 		break;
 	case LIVEKIT__SIGNAL_RESPONSE__MESSAGE_ROOM_MOVED:
 		log_info("the server moved us to another room: not supported, staying with the old state");

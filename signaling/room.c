@@ -649,6 +649,32 @@ int alto_room_apply_response(struct alto_room *room, const Livekit__SignalRespon
 	}
 }
 
+int alto_room_apply_snapshot(struct alto_room *room, const Livekit__ParticipantUpdate *u)
+{
+	bool has_self = false;
+	size_t k;
+	guint i;
+
+	if (!room->joined || u == NULL)
+		return 0;
+	for (k = 0; k < u->n_participants && !has_self; k++)
+		has_self = valid_participant(u->participants[k]) && is_self(room, u->participants[k]->sid);
+	for (k = 0; k < u->n_participants; k++)
+		apply_participant(room, u->participants[k]);
+	if (!has_self)
+		return 0;
+	for (i = room->participants->len; i-- > 0;) {
+		const struct participant *held = g_ptr_array_index(room->participants, i);
+		bool listed = false;
+		for (k = 0; k < u->n_participants && !listed; k++)
+			listed = valid_participant(u->participants[k]) &&
+				 strcmp(u->participants[k]->sid, held->info.sid) == 0;
+		if (!listed && i < room->participants->len)
+			remove_participant(room, i);
+	}
+	return 1;
+}
+
 bool alto_room_joined(const struct alto_room *room)
 {
 	return room->joined;

@@ -33,6 +33,13 @@ int alto_room_apply_join(struct alto_room *room, const Livekit__JoinResponse *jo
  * 0 otherwise. Needs a join first; before it, state messages are ignored. */
 int alto_room_apply_response(struct alto_room *room, const Livekit__SignalResponse *msg);
 
+/* The ParticipantUpdate a server sends right after a resume's ReconnectResponse
+ * lists everyone in the room (livekit-server's ResumeParticipant: all
+ * participants, ourselves included). When u names our own sid it is applied
+ * as that snapshot: whoever is held but not listed left during the outage.
+ * Otherwise it is applied as a plain update. Returns 1 for a snapshot. */
+int alto_room_apply_snapshot(struct alto_room *room, const Livekit__ParticipantUpdate *u);
+
 bool alto_room_joined(const struct alto_room *room);
 const struct alto_room_info *alto_room_info(const struct alto_room *room);
 const struct alto_participant_info *alto_room_self(const struct alto_room *room);

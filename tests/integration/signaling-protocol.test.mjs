@@ -327,13 +327,15 @@ describe('alto join against misbehaving servers (ASan + UBSan build)', () => {
     const f = await fake({
       onConnection: (ws, info, n) => {
         if (n === 1) {
-          ws.send(joinBytes());
+          ws.send(joinBytes({ others: [pinfo('PA_a', 'alice'), pinfo('PA_b', 'bob')] }));
           ws.send(response('refreshToken', 'refreshed.token.value').toBinary());
           setTimeout(() => ws.send(response('leave', new LeaveRequest({ reason: DisconnectReason.MIGRATION,
             action: LeaveRequest_Action.RESUME })).toBinary()), 200);
         } else {
           ws.send(response('reconnect', new ReconnectResponse({})).toBinary());
-          ws.send(response('update', new ParticipantUpdate({ participants: [pinfo('PA_c', 'carol')] })).toBinary());
+          // everyone now, as livekit-server sends after a resume: bob left meanwhile, carol came
+          ws.send(response('update', new ParticipantUpdate({ participants: [pinfo('PA_self', 'me'), pinfo('PA_a', 'alice'),
+            pinfo('PA_c', 'carol')] })).toBinary());
         }
       },
     });
@@ -345,6 +347,8 @@ describe('alto join against misbehaving servers (ASan + UBSan build)', () => {
     const back = await a.waitEvent('reconnected');
     assert.equal(back.resumed, true);
     await a.waitEvent('participant_joined', (e) => e.participant.identity === 'carol');
+    await a.waitEvent('participant_left', (e) => e.participant.identity === 'bob');
+    assert.ok(!a.events.some((e) => e.event === 'participant_left' && e.participant.identity === 'alice'));
     const second = f.conns[1];
     assert.equal(second.path, '/rtc/v1');
     assert.equal(second.joinRequest.reconnect, true);

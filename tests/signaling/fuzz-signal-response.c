@@ -3,8 +3,8 @@
  *
  * Input: a sequence of frames, each a 16-bit little-endian length and that
  * many bytes (a short tail is one last frame). Every input starts from a
- * fresh room; a `join` frame is applied as a (re)join, anything else as a
- * state message, after a built-in first join so state messages are not all
+ * fresh room; a `join` frame is applied as a (re)join, an `update` frame of
+ * odd length as the snapshot that follows a resume, anything else as a state message, after a built-in first join so state messages are not all
  * ignored. */
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (msg) {
 			if (msg->message_case == LIVEKIT__SIGNAL_RESPONSE__MESSAGE_JOIN)
 				alto_room_apply_join(room, msg->join, true);
+			else if (msg->message_case == LIVEKIT__SIGNAL_RESPONSE__MESSAGE_UPDATE && (len & 1))
+				/* as after a resume's ReconnectResponse */
+				alto_room_apply_snapshot(room, msg->update);
 			else
 				alto_room_apply_response(room, msg);
 			livekit__signal_response__free_unpacked(msg, NULL);

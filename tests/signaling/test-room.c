@@ -346,6 +346,47 @@ static void test_rejoin(void)
 	alto_room_free(room);
 }
 
+static const char *snapshot(struct alto_room *room, Livekit__ParticipantInfo **list, size_t n, int *res)
+{
+	Livekit__ParticipantUpdate u = LIVEKIT__PARTICIPANT_UPDATE__INIT;
+
+	g_string_truncate(log_text, 0);
+	u.participants = list;
+	u.n_participants = n;
+	*res = alto_room_apply_snapshot(room, &u);
+	for (size_t i = 0; i < n; i++)
+		free_participant(list[i]);
+	return log_text->str;
+}
+
+static void test_resume_snapshot(void)
+{
+	struct alto_room *room = alto_room_new(&events, NULL);
+	Livekit__ParticipantInfo *first[] = {
+		participant("PA_a", "alice", 1, ACTIVE, NULL),
+		participant("PA_b", "bob", 1, ACTIVE, NULL),
+	};
+	/* no self in it: a plain update, nobody removed */
+	Livekit__ParticipantInfo *partial[] = { participant("PA_c", "carol", 1, ACTIVE, NULL) };
+	/* the update after a ReconnectResponse: everyone, ourselves included; bob left meanwhile */
+	Livekit__ParticipantInfo *full[] = {
+		participant("PA_self", "me", 2, ACTIVE, NULL),
+		participant("PA_a", "alice", 2, ACTIVE, track("TR_a", false)),
+		participant("PA_c", "carol", 1, ACTIVE, NULL),
+		participant("PA_d", "dave", 1, ACTIVE, NULL),
+	};
+	int res;
+
+	join(room, false, first, G_N_ELEMENTS(first));
+	g_assert_cmpstr(snapshot(room, partial, 1, &res), ==, "joined carol;");
+	g_assert_cmpint(res, ==, 0);
+	g_assert_cmpstr(snapshot(room, full, G_N_ELEMENTS(full), &res), ==,
+			"self v2;published alice TR_a;joined dave;left bob;");
+	g_assert_cmpint(res, ==, 1);
+	g_assert_cmpstr(identities(room), ==, "alice carol dave ");
+	alto_room_free(room);
+}
+
 static void test_bad_join(void)
 {
 	struct alto_room *room = alto_room_new(&events, NULL);
@@ -366,6 +407,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/room/join-and-versions", test_join_and_versions);
 	g_test_add_func("/room/speakers-quality-local", test_speakers_quality_local);
 	g_test_add_func("/room/rejoin", test_rejoin);
+	g_test_add_func("/room/resume-snapshot", test_resume_snapshot);
 	g_test_add_func("/room/bad-join", test_bad_join);
 	res = g_test_run();
 	g_string_free(log_text, TRUE);
