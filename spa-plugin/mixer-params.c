@@ -303,6 +303,18 @@ int mixer_port_set_props(struct impl *this, struct port *port, const struct spa_
 				goto bad_value;
 			have_mute = true;
 			break;
+		case SPA_PROP_channelVolumes:
+		{
+			/* a port is one channel: what a client that thinks in
+			 * channel volumes sends is one value */
+			float v[2];
+			if (spa_pod_copy_array(&prop->value, SPA_TYPE_Float, v, 2) != 1 ||
+			    !volume_valid(v[0]))
+				goto bad_value;
+			volume = v[0];
+			have_volume = true;
+			break;
+		}
 		default:
 			/* metrics and anything else are read-only: ignored */
 			break;
@@ -312,8 +324,8 @@ int mixer_port_set_props(struct impl *this, struct port *port, const struct spa_
 			have_mute ? &mute : NULL);
 
 bad_value:
-	spa_log_warn(this->log, "%p: port %u: Props: volume must be a number in [0, %g], "
-			"mute a boolean", this, port->id, MAX_VOLUME);
+	spa_log_warn(this->log, "%p: port %u: Props: volume must be a number in [0, %g] "
+			"(channelVolumes: one such Float), mute a boolean", this, port->id, MAX_VOLUME);
 	return -EINVAL;
 }
 

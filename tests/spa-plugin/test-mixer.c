@@ -225,6 +225,22 @@ static void test_volume_and_mute(void)
 	CHECK(out);
 	CHECK_FLOAT(out[0], 1.0, 1e-7);
 
+	/* channelVolumes with one value, the way channel-minded clients set a mono port */
+	{
+		uint8_t buf[256] SPA_ALIGNED(8);
+		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+		const float one[1] = { 0.75f }, two[2] = { 0.5f, 0.5f };
+		struct spa_pod *p = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+				SPA_PROP_channelVolumes, SPA_POD_Array(sizeof(float), SPA_TYPE_Float, 1, one));
+		CHECK_INT(spa_node_port_set_param(h.node, SPA_DIRECTION_INPUT, 1, SPA_PARAM_Props, 0, p), ==, 0);
+		CHECK_INT(h_get_port_props(&h, 1, &vol, &mute, &m), ==, 0);
+		CHECK_FLOAT(vol, 0.75, 0);
+		b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+		p = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+				SPA_PROP_channelVolumes, SPA_POD_Array(sizeof(float), SPA_TYPE_Float, 2, two));
+		CHECK_INT(spa_node_port_set_param(h.node, SPA_DIRECTION_INPUT, 1, SPA_PARAM_Props, 0, p), ==, -EINVAL);
+	}
+
 	/* an Int volume (what pw-cli makes of "1") is taken as a number */
 	CHECK_INT(h_set_params(&h, (const char *const[]){ "alto.input.a.volume", "i:1", NULL }), ==, 0);
 	CHECK_INT(h_get_port_props(&h, 0, &vol, &mute, &m), ==, 0);
