@@ -20,6 +20,7 @@ import { WrappedJoinRequest, WrappedJoinRequest_Compression, JoinRequest, Client
 import { newId } from './ids.mjs';
 import { createRtc } from './media/index.mjs';
 import { mediaAddresses } from './net.mjs';
+import { openPeerConnections } from './media/pc-side.mjs';
 
 class HttpError extends Error {
   constructor(status, message) {
@@ -102,6 +103,15 @@ export class DevServer {
     this.tracer.close();
   }
 
+  /** What /debug/stats answers (not in livekit-server): counts to spot leaks in tests. */
+  stats() {
+    let participants = 0;
+    for (const r of this.rooms.values()) participants += r.participants.size;
+    const mem = process.memoryUsage();
+    return { rooms: this.rooms.size, participants, peerConnections: openPeerConnections, signalConnections: this.conns.size,
+      rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576) };
+  }
+
   deleteRoom(room) {
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
   }
@@ -119,6 +129,7 @@ export class DevServer {
       return { kind: 'validate', v1: path === '/rtc/v1/validate' };
     }
     if (path === '/') return { kind: 'health' };
+    if (path === '/debug/stats') return { kind: 'stats' };
     return null;
   }
 
@@ -133,6 +144,11 @@ export class DevServer {
       const route = this.#route(url);
       if (!route || route.kind === 'rtc') return send(404, '404 page not found\n');
       if (route.kind === 'health') return send(200, 'OK');
+      if (route.kind === 'stats') {
+        // ?gc=1 collects garbage first when node runs with --expose-gc (leak hunting)
+        if (url.searchParams.get('gc') === '1' && typeof globalThis.gc === 'function') globalThis.gc();
+        return send(200, JSON.stringify(this.stats()));
+      }
       await this.#validate(req, url);
       return send(200, 'success');
     } catch (e) {

@@ -8,6 +8,8 @@
  */
 import { MediaStreamTrack, RtpPacket } from 'werift';
 
+const AUDIO_CLOCK = 48000; // Opus RTP clock
+
 /** msid of a forwarded track, as livekit-server writes it: stream "PA_x|TR_x", track "TR_x". */
 export function labelSender(sender, track) {
   sender.streamIds = [`${track.publisher.sid}|${track.sid}`];
@@ -23,21 +25,48 @@ export function attachTrack(transceiver, track) {
   return local;
 }
 
-/** Start feeding track's packets to sender. Returns a function that stops it. */
+/**
+ * Start feeding track's packets to sender. Returns a function that stops it.
+ *
+ * Sequence numbers and timestamps are rewritten per leg so that a sender that carried another
+ * track before (single-PC mode reuses receive sections) continues where it stopped: a jump
+ * back in sequence numbers makes the receiver discard the new packets as old ones.
+ */
 export function forward(track, sender, log) {
   let packets = 0;
   let notReady = 0;
+  let seqOffset;
+  let tsOffset;
+  const leg = sender.altoLeg ?? (sender.altoLeg = { seq: undefined, ts: undefined, at: 0 });
   const sink = (rtp) => {
     if (sender.dtlsTransport?.state !== 'connected' || !sender.codec) {
       notReady++;
       return;
     }
     packets++;
+    const h = rtp.header;
+    const now = Date.now();
+    if (seqOffset === undefined) {
+      if (leg.seq === undefined) {
+        seqOffset = 0;
+        tsOffset = 0;
+      } else {
+        // continue after the last packet this sender sent, the timestamp advanced by the pause
+        const gap = Math.max(960, Math.round((now - leg.at) * (AUDIO_CLOCK / 1000)));
+        seqOffset = (leg.seq + 1 - h.sequenceNumber) & 0xffff;
+        tsOffset = (leg.ts + gap - h.timestamp) >>> 0;
+      }
+    }
     // werift copies the incoming packet's header extensions by id over the ones it writes;
     // the publisher's ids mean other things on this leg (a foreign id on sdes:mid makes
     // libwebrtc drop every packet), so forward none and let the sender write its own.
     const copy = RtpPacket.deSerialize(rtp.serialize());
     copy.header.extensions = [];
+    copy.header.sequenceNumber = (h.sequenceNumber + seqOffset) & 0xffff;
+    copy.header.timestamp = (h.timestamp + tsOffset) >>> 0;
+    leg.seq = copy.header.sequenceNumber;
+    leg.ts = copy.header.timestamp;
+    leg.at = now;
     sender.sendRtp(copy).catch(() => {});
   };
   track.sinks.add(sink);

@@ -7,6 +7,9 @@
 import { createPeerConnection } from './werift-setup.mjs';
 import { usableCandidate } from './sdp.mjs';
 
+/** PeerConnections open right now (for /debug/stats). */
+export let openPeerConnections = 0;
+
 export class PcSide {
   /**
    * p: Participant. name: 'single' | 'publisher' | 'subscriber'.
@@ -16,6 +19,7 @@ export class PcSide {
     this.p = p;
     this.name = name;
     this.pc = createPeerConnection(server.mediaAddresses);
+    openPeerConnections++;
     this.queued = [];
     this.closed = false;
     /** transceiver -> PublishedTrack (or cid while unclaimed) it currently receives */
@@ -123,6 +127,8 @@ export class PcSide {
   close() {
     if (this.closed) return;
     this.closed = true;
+    openPeerConnections--;
+    this.linked.clear();
     this.pc.close().catch(() => {});
   }
 }

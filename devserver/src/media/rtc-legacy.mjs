@@ -17,12 +17,7 @@ export class LegacyRtc {
   constructor(p, server) {
     this.p = p;
     this.server = server;
-    this.pub = new PcSide(p, server, 'publisher', {
-      onState: (s) => {
-        if (!p.subscriberPrimary && s === 'connected') p.onPrimaryConnected();
-        if (!p.subscriberPrimary && (s === 'failed' || s === 'closed')) p.onPrimaryFailed();
-      },
-    });
+    this.pubOrNull = null;
     this.sub = null;
     this.chain = Promise.resolve();
     this.offerId = 0;
@@ -32,6 +27,20 @@ export class LegacyRtc {
     this.offerTimer = null;
     /** trackSid -> {transceiver, stop} */
     this.down = new Map();
+  }
+
+  /** The publisher PeerConnection, made on the client's first offer or candidate for it. */
+  get pub() {
+    if (!this.pubOrNull) {
+      const p = this.p;
+      this.pubOrNull = new PcSide(p, this.server, 'publisher', {
+        onState: (s) => {
+          if (!p.subscriberPrimary && s === 'connected') p.onPrimaryConnected();
+          if (!p.subscriberPrimary && (s === 'failed' || s === 'closed')) p.onPrimaryFailed();
+        },
+      });
+    }
+    return this.pubOrNull;
   }
 
   #subscriber() {
@@ -94,7 +103,7 @@ export class LegacyRtc {
   }
 
   expectTrack(track) {
-    this.pub.claim(track.cid);
+    this.pubOrNull?.claim(track.cid);
   }
 
   subscribe(track) {
@@ -127,7 +136,7 @@ export class LegacyRtc {
     clearTimeout(this.offerTimer);
     for (const d of this.down.values()) d.stop();
     this.down.clear();
-    this.pub.close();
+    this.pubOrNull?.close();
     this.sub?.close();
   }
 

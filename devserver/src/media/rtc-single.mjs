@@ -13,13 +13,8 @@ import { response, SessionDescription, MediaSectionsRequirement } from '../proto
 export class SingleRtc {
   constructor(p, server) {
     this.p = p;
-    this.side = new PcSide(p, server, 'single', {
-      onState: (s) => {
-        if (s === 'connected') p.onPrimaryConnected();
-        if (s === 'failed' || s === 'closed') p.onPrimaryFailed();
-      },
-    });
-    this.pc = this.side.pc;
+    this.server = server;
+    this.sideOrNull = null;
     /** trackSid -> PublishedTrack the participant should receive */
     this.wanted = new Map();
     /** trackSid -> {transceiver, stop} placed in the current session */
@@ -28,6 +23,24 @@ export class SingleRtc {
     this.retired = new Set();
     this.chain = Promise.resolve();
     this.askPending = false;
+  }
+
+  /** The PeerConnection, made on the first offer or candidate (a client that never offers costs none). */
+  get side() {
+    if (!this.sideOrNull) {
+      const p = this.p;
+      this.sideOrNull = new PcSide(p, this.server, 'single', {
+        onState: (s) => {
+          if (s === 'connected') p.onPrimaryConnected();
+          if (s === 'failed' || s === 'closed') p.onPrimaryFailed();
+        },
+      });
+    }
+    return this.sideOrNull;
+  }
+
+  get pc() {
+    return this.side.pc;
   }
 
   start(joinRequest) {
@@ -48,7 +61,7 @@ export class SingleRtc {
   }
 
   expectTrack(track) {
-    this.side.claim(track.cid);
+    this.sideOrNull?.claim(track.cid);
   }
 
   subscribe(track) {
@@ -75,7 +88,7 @@ export class SingleRtc {
   close() {
     for (const d of this.placed.values()) d.stop();
     this.placed.clear();
-    this.side.close();
+    this.sideOrNull?.close();
   }
 
   /** Free receive slots: audio sections the client offered recvonly that carry nothing. */
@@ -87,7 +100,7 @@ export class SingleRtc {
 
   /** Ask the client for a new offer (coalesced). */
   #askForOffer() {
-    if (this.askPending || !this.side.hasRemote) return;
+    if (this.askPending || !this.sideOrNull?.hasRemote) return;
     this.askPending = true;
     setImmediate(() => {
       this.askPending = false;
