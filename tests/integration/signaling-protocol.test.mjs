@@ -404,21 +404,46 @@ describe('alto join against misbehaving servers (ASan + UBSan build)', () => {
     assert.equal(c.joinRequest.publisherOffer, undefined, 'no media yet: no offer');
   });
 
-  test('wss: a self-signed certificate is refused unless --insecure', { timeout: 60_000 }, async () => {
+  test('wss: certificates are verified (CA and host name) unless --insecure', { timeout: 60_000 }, async () => {
     const dir = tmpDir('alto-tls-');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-    const tls = { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) };
-    fs.rmSync(dir, { recursive: true, force: true });
-    const f = await fake({ tls, onConnection: (ws) => ws.send(joinBytes()) });
-    const r = await run([f.url, '--room', 'r', '--identity', 'i', '--max-retries', '0']);
-    assert.equal(r.code, 3, r.stderr);
-    oneLine(r, /cannot connect to wss:/);
-    assert.equal(f.conns.length, 0, 'no request went through an unverified TLS session');
-    const a = alto([f.url, '--room', 'r', '--identity', 'i', '--insecure']);
-    await a.waitEvent('joined');
-    assert.equal((await a.stop('SIGINT')).code, 0);
-    assert.ok(!sanitizerReport(a.stderr), a.stderr);
+    const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    // a private CA, a certificate from it for 127.0.0.1 and one for another name
+    ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key',
+      '-out', 'ca.pem', '-days', '1', '-subj', '/CN=alto test CA');
+    const leaf = (name, san) => {
+      ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`,
+        '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+      fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
+      ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1',
+        '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+      return { key: fs.readFileSync(path.join(dir, `${name}.key`)), cert: fs.readFileSync(path.join(dir, `${name}.pem`)) };
+    };
+    const good = await fake({ tls: leaf('good', 'IP:127.0.0.1'), onConnection: (ws) => ws.send(joinBytes()) });
+    const wrongName = await fake({ tls: leaf('other', 'DNS:other.example'), onConnection: (ws) => ws.send(joinBytes()) });
+    const trustCa = { SSL_CERT_FILE: path.join(dir, 'ca.pem') };
+    const args = ['--room', 'r', '--identity', 'i', '--max-retries', '0'];
+    try {
+      // unknown CA: refused
+      let r = await run([good.url, ...args]);
+      assert.equal(r.code, 3, r.stderr);
+      oneLine(r, /cannot connect to wss:/);
+      assert.equal(good.conns.length, 0, 'no request went through an unverified TLS session');
+      // trusted CA, right address (on a non-default port): joins
+      const a = alto([good.url, '--room', 'r', '--identity', 'i'], { env: trustCa });
+      await a.waitEvent('joined');
+      assert.equal((await a.stop('SIGINT')).code, 0);
+      assert.ok(!sanitizerReport(a.stderr), a.stderr);
+      // trusted CA, certificate for another host name: refused
+      r = await run([wrongName.url, ...args], { env: trustCa });
+      assert.equal(r.code, 3, r.stderr);
+      oneLine(r, /cannot connect to wss:/);
+      assert.equal(wrongName.conns.length, 0);
+      // --insecure accepts it
+      const b = alto([wrongName.url, '--room', 'r', '--identity', 'i', '--insecure']);
+      await b.waitEvent('joined');
+      assert.equal((await b.stop('SIGINT')).code, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
