@@ -114,8 +114,38 @@ test('alto offers, werift answers: ICE, DTLS-SRTP, RTP both ways', { timeout: 60
     assert.equal(media.find((m) => m.mid === '0')?.direction, 'recvonly');
     assert.equal(media.find((m) => m.mid === '1')?.direction, 'sendonly');
     await assertRtpBothWays(alto, werift, '0');
+    // werift's receiver reports come through SRTCP, decrypted
+    await alto.waitFor((m) => m.type === 'rtcp' && m.pt >= 200 && m.pt <= 206, 'RTCP from werift');
     assert.deepEqual(errors, []);
     assert.equal(alto.messages.filter((m) => m.type === 'error').length, 0);
+  } finally {
+    await werift.close();
+    assert.equal(await alto.stop(), 0);
+  }
+});
+
+test('ICE restart from alto: new credentials, media keeps flowing', { timeout: 60000 }, async () => {
+  const alto = startAlto(['--offer', '--send', '--recv', '1']);
+  const werift = createWeriftPeer({ onSignal: (msg) => alto.send(msg) });
+  const errors = connect(alto, werift);
+  try {
+    await alto.waitFor((m) => m.type === 'state' && m.state === 'connected', 'connected state');
+    alto.send({ type: 'send-rtp', count: 400 });
+    werift.sendRtp(400);
+    await until(() => werift.received.length >= 20, 'RTP before the restart');
+    const ufrag = (sdp) => /a=ice-ufrag:(\S+)/.exec(sdp)[1];
+    const first = alto.messages.find((m) => m.type === 'offer');
+    alto.send({ type: 'restart-ice' });
+    const second = await alto.waitFor((m) => m.type === 'offer' && m.id === 2, 'restart offer');
+    assert.notEqual(ufrag(second.sdp), ufrag(first.sdp));
+    await alto.waitFor((m) => m.type === 'ice-restart-done', 'the restart checks done', 20000);
+    const [sentBefore, gotBefore] = [werift.received.length, alto.messages.filter((m) => m.type === 'rtp').length];
+    await until(() => werift.received.length >= sentBefore + 50, 'alto -> werift after the restart');
+    await until(() => alto.messages.filter((m) => m.type === 'rtp').length >= gotBefore + 50,
+      'werift -> alto after the restart');
+    assert.ok(!alto.messages.some((m) => m.type === 'state' && m.state !== 'connected' &&
+      alto.messages.indexOf(m) > alto.messages.indexOf(second)), 'stayed connected');
+    assert.deepEqual(errors, []);
   } finally {
     await werift.close();
     assert.equal(await alto.stop(), 0);

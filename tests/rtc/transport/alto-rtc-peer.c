@@ -6,7 +6,8 @@
  *        {"type":"candidate","candidateInit":"<RTCIceCandidateInit JSON as a string>"}
  *        {"type":"send-rtp","count":N}   N packets, 20 ms apart, payload "alto-rtp-<seq>"
  *        {"type":"send-rtcp"}            one receiver report
- *        {"type":"restart-ice"}          new offer with new ICE credentials
+ *        {"type":"restart-ice"}          new offer with new ICE credentials; when the new
+ *                                        checks are done: {"type":"ice-restart-done"}
  *        {"type":"close"}
  *   out: {"type":"offer"|"answer","sdp":"...","id":N}
  *        {"type":"candidate","candidateInit":"..."}, {"type":"candidate","final":true}
@@ -39,6 +40,7 @@ struct app {
 	uint16_t seq;
 	int to_send;
 	GSource *send_timer;
+	bool restarting;
 	int exit_code;
 };
 
@@ -269,13 +271,26 @@ static void handle_line(struct app *app, const char *line, size_t len)
 		if (res < 0)
 			on_error(app, res, "send_rtcp failed");
 	} else if (strcmp(type, "restart-ice") == 0) {
-		if ((res = alto_pc_restart_ice(app->pc)) < 0)
+		if ((res = alto_pc_restart_ice(app->pc)) < 0) {
 			on_error(app, res, "restart_ice failed");
-		else
+		} else {
+			app->restarting = true;
 			offer(app);
+		}
 	} else if (strcmp(type, "close") == 0) {
 		g_main_loop_quit(app->loop);
 	}
+}
+
+/* The end of an ICE restart is no event of the pc: look for it. */
+static gboolean watch_restart(gpointer data)
+{
+	struct app *app = data;
+	if (app->restarting && !alto_pc_ice_restart_pending(app->pc)) {
+		app->restarting = false;
+		emit("{\"type\":\"ice-restart-done\"}");
+	}
+	return G_SOURCE_CONTINUE;
 }
 
 static gboolean on_stdin(GIOChannel *channel, GIOCondition condition, gpointer data)
@@ -350,6 +365,7 @@ int main(int argc, char **argv)
 	in = g_io_channel_unix_new(0);
 	g_io_channel_set_flags(in, G_IO_FLAG_NONBLOCK, NULL);
 	g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &app);
+	g_timeout_add(100, watch_restart, &app);
 	g_unix_signal_add(SIGINT, on_signal, &app);
 	g_unix_signal_add(SIGTERM, on_signal, &app);
 
