@@ -900,9 +900,14 @@ static int lws_event(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		if (conn->http_status == 0)
 			conn->http_status = lws_http_client_http_response(wsi);
 		snprintf(why, sizeof(why), "%s", in ? (const char *)in : "connection failed");
+		log_debug("lws connection error: %s", why);
 		/* lws says "Unable to connect" both for refused and unreachable */
 		if (strstr(why, "nable to connect") || strstr(why, "onnect failed") || strstr(why, "ECONNREFUSED"))
 			snprintf(why, sizeof(why), "connection refused or host unreachable");
+		else if (impl->url.tls && conn->http_status == 0 &&
+			 (strstr(why, "SSL") || strstr(why, "ssl") || strstr(why, "tls") || strstr(why, "certificate")))
+			snprintf(why, sizeof(why), "TLS handshake failed: the server's certificate is not trusted "
+				 "or not for this host%s", impl->insecure ? "" : " (--insecure skips the check)");
 		conn_lost(impl, conn, why);
 		break;
 	}
