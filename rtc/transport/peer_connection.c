@@ -339,20 +339,20 @@ static void on_ice_receive(void *data, const uint8_t *buf, size_t len)
 		alto_dtls_receive(pc->dtls, buf, len);
 		return;
 	}
-	if (buf[0] < 128 || buf[0] > 191 || len < 12 || pc->srtp == NULL || len > sizeof(pc->scratch))
+	if (buf[0] < 128 || buf[0] > 191 || len < 12 || pc->srtp == NULL || len > sizeof(pc->receive_buffer))
 		return;
-	memcpy(pc->scratch, buf, len);
-	if ((pc->scratch[1] & 0x7f) >= 64 && (pc->scratch[1] & 0x7f) <= 95) {
-		n = alto_srtp_unprotect_rtcp(pc->srtp, pc->scratch, len);
+	memcpy(pc->receive_buffer, buf, len);
+	if ((pc->receive_buffer[1] & 0x7f) >= 64 && (pc->receive_buffer[1] & 0x7f) <= 95) {
+		n = alto_srtp_unprotect_rtcp(pc->srtp, pc->receive_buffer, len);
 		if (n > 0 && pc->events->rtcp)
-			pc->events->rtcp(pc->data, pc->scratch, (size_t)n);
+			pc->events->rtcp(pc->data, pc->receive_buffer, (size_t)n);
 	} else {
-		n = alto_srtp_unprotect_rtp(pc->srtp, pc->scratch, len);
+		n = alto_srtp_unprotect_rtp(pc->srtp, pc->receive_buffer, len);
 		if (n < 12)
 			return;
-		learn_ssrc(pc, pc->scratch, (size_t)n);
+		learn_ssrc(pc, pc->receive_buffer, (size_t)n);
 		if (pc->events->rtp)
-			pc->events->rtp(pc->data, pc->scratch, (size_t)n);
+			pc->events->rtp(pc->data, pc->receive_buffer, (size_t)n);
 	}
 }
 
@@ -776,12 +776,12 @@ static int send_protected(struct alto_pc *pc, const uint8_t *buf, size_t len, bo
 		return -EMSGSIZE;
 	if (pc->closed || pc->srtp == NULL || pc->ice_state != ALTO_ICE_STATE_CONNECTED)
 		return -ENOTCONN;
-	memcpy(pc->scratch, buf, len);
-	n = rtcp ? alto_srtp_protect_rtcp(pc->srtp, pc->scratch, len, sizeof(pc->scratch)) :
-		alto_srtp_protect_rtp(pc->srtp, pc->scratch, len, sizeof(pc->scratch));
+	memcpy(pc->send_buffer, buf, len);
+	n = rtcp ? alto_srtp_protect_rtcp(pc->srtp, pc->send_buffer, len, sizeof(pc->send_buffer)) :
+		alto_srtp_protect_rtp(pc->srtp, pc->send_buffer, len, sizeof(pc->send_buffer));
 	if (n < 0)
 		return n;
-	return alto_ice_send(pc->ice, pc->scratch, (size_t)n);
+	return alto_ice_send(pc->ice, pc->send_buffer, (size_t)n);
 }
 
 int alto_pc_send_rtp(struct alto_pc *pc, const uint8_t *buf, size_t len)

@@ -108,7 +108,9 @@ struct alto_pc {
 	GSource *teardown;		/* alto_pc_close() tears down from an idle callback */
 	enum alto_pc_state state;
 
-	uint8_t scratch[PC_MAX_PACKET + ALTO_SRTP_PROTECT_ROOM + 64];
+	/* separate buffers: an rtp/rtcp handler may send while it holds the received packet */
+	uint8_t send_buffer[PC_MAX_PACKET + ALTO_SRTP_PROTECT_ROOM + 64];
+	uint8_t receive_buffer[2048];
 };
 
 /* peer_connection.c */
