@@ -36,6 +36,8 @@
 #define LEAVE_TIMEOUT_MS 2000
 #define DEFAULT_PING_INTERVAL_S 5
 #define DEFAULT_PING_TIMEOUT_S 15
+/* a session that lived this long counts as a success: the retry count starts over */
+#define STABLE_SESSION_US (10 * G_USEC_PER_SEC)
 
 enum state {
 	STATE_CONNECTING,        /* an attempt is under way (socket or awaiting join/reconnect) */
@@ -90,7 +92,8 @@ struct impl {
 	bool last_was_resume;
 	bool expect_snapshot;    /* the next ParticipantUpdate follows a ReconnectResponse */
 	enum alto_reconnect_reason reconnect_reason;
-	unsigned attempt;        /* consecutive failures in this outage */
+	unsigned attempt;        /* consecutive failures (sessions shorter than STABLE_SESSION_US count) */
+	gint64 connected_at;     /* monotonic time of the last join or resume */
 	struct conn *conn;
 
 	uint32_t ping_interval_s;
@@ -497,6 +500,13 @@ static void attempt_failed(struct impl *impl, unsigned status, const char *why)
 	schedule_retry(impl, buf);
 }
 
+/* A server that accepts us and then drops us at once must not get a tight
+ * reconnect loop: only a session that lasted resets the retry count. */
+static bool session_stable(struct impl *impl)
+{
+	return g_get_monotonic_time() - impl->connected_at >= STABLE_SESSION_US;
+}
+
 /* The socket of conn is gone or unusable. */
 static void conn_lost(struct impl *impl, struct conn *conn, const char *why)
 {
@@ -516,7 +526,8 @@ static void conn_lost(struct impl *impl, struct conn *conn, const char *why)
 			snprintf(buf, sizeof(buf), "signal connection lost: %s", why);
 		impl->next_is_resume = true;
 		impl->reconnect_reason = ALTO_RECONNECT_SIGNAL_DISCONNECTED;
-		impl->attempt = 0;
+		if (session_stable(impl))
+			impl->attempt = 0;
 		schedule_retry(impl, buf);
 		break;
 	case STATE_LEAVING:
@@ -550,7 +561,7 @@ static void on_join(struct impl *impl, const Livekit__JoinResponse *jr)
 	deadline_disarm(impl->join_timer);
 	impl->state = STATE_CONNECTED;
 	impl->ever_joined = true;
-	impl->attempt = 0;
+	impl->connected_at = g_get_monotonic_time();
 	impl->next_is_resume = false;
 	impl->last_was_resume = false;
 	impl->expect_snapshot = false;
@@ -600,7 +611,7 @@ static void on_reconnect_response(struct impl *impl, const Livekit__ReconnectRes
 
 	deadline_disarm(impl->join_timer);
 	impl->state = STATE_CONNECTED;
-	impl->attempt = 0;
+	impl->connected_at = g_get_monotonic_time();
 	impl->next_is_resume = false;
 	impl->last_was_resume = true;
 	impl->expect_snapshot = true;
@@ -638,7 +649,7 @@ static void on_leave(struct impl *impl, const Livekit__LeaveRequest *leave)
 			snprintf(why, sizeof(why), "the server asked to resume (%s)", alto_disconnect_reason_name(reason));
 			impl->next_is_resume = true;
 			impl->reconnect_reason = ALTO_RECONNECT_SIGNAL_DISCONNECTED;
-			if (impl->state == STATE_CONNECTED)
+			if (impl->state == STATE_CONNECTED && session_stable(impl))
 				impl->attempt = 0;
 			schedule_retry(impl, why);
 			break;
@@ -653,7 +664,7 @@ static void on_leave(struct impl *impl, const Livekit__LeaveRequest *leave)
 			/* our resume was refused: rejoin at once */
 			retry_now(impl, why);
 		} else {
-			if (impl->state == STATE_CONNECTED)
+			if (impl->state == STATE_CONNECTED && session_stable(impl))
 				impl->attempt = 0;
 			schedule_retry(impl, why);
 		}
@@ -1425,7 +1436,8 @@ int alto_signal_client_reconnect(struct alto_signal_client *client, bool full, e
 		return impl->state == STATE_ENDED || impl->state == STATE_LEAVING ? -ENOTCONN : 0;
 	impl->next_is_resume = !full;
 	impl->reconnect_reason = reason;
-	impl->attempt = 0;
+	if (session_stable(impl))
+		impl->attempt = 0;
 	schedule_retry(impl, full ? "full reconnect requested" : "resume requested");
 	return 0;
 }
