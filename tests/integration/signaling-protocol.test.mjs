@@ -253,6 +253,27 @@ describe('alto join against misbehaving servers (ASan + UBSan build)', () => {
     assert.ok(!sanitizerReport(a.stderr), a.stderr);
   });
 
+  test('a server that accepts and drops alto at once: backoff, not a tight loop; --max-retries ends it',
+    { timeout: 30_000 }, async () => {
+      const f = await fake({
+        onConnection: (ws, info) => {
+          ws.send(joinBytes());
+          if (info.joinRequest.reconnect) ws.send(response('reconnect', new ReconnectResponse({})).toBinary());
+          setTimeout(() => ws.terminate(), 20);
+        },
+      });
+      const t0 = Date.now();
+      const r = await run([f.url, '--room', 'r', '--identity', 'i', '--max-retries', '4', '--json']);
+      assert.equal(r.code, 3, r.stderr);
+      oneLine(r, /lost the connection to ws:/);
+      const delays = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        .filter((e) => e.event === 'reconnecting').map((e) => e.delay_ms);
+      assert.equal(delays.length, 4);
+      assert.ok(delays[3] >= 800, `the delays grow: ${delays}`);
+      assert.ok(Date.now() - t0 > 1500);
+      assert.equal(f.conns.length, 5, 'one join and four retries');
+    });
+
   test('the server closes in the middle of a frame: one line, exit 3', { timeout: 30_000 }, async () => {
     const f = await fake({
       raw: (socket, req) => {
