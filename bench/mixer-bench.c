@@ -195,84 +195,100 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static uint32_t reps = 7;
-static double target_ns = 40e6;	/* each repetition */
+static uint32_t reps = 15;
+static double target_ns = 10e6;	/* each timed run */
 
-/* best of `reps` timed runs of `iters` cycles; ns per output frame */
-static double time_node(struct node_under_test *t)
+static float copy_dst[8192] SPA_ALIGNED(64);
+
+/* One contender of a row: a node, or memcpy when handle is NULL. */
+struct contender {
+	struct node_under_test t;
+	bool active;
+	uint32_t iters;
+	double best;		/* ns per output frame */
+	float check;		/* last sample of the last mix */
+};
+
+static inline void copy_cycle(uint32_t n_inputs, uint32_t quantum)
 {
-	double best = 1e30;
-	uint32_t r, k, iters;
+	uint32_t i;
+	for (i = 0; i < n_inputs; i++)
+		memcpy(copy_dst, input_mem[i], quantum * sizeof(float));
+	/* keep the copies from being folded away */
+	__asm__ __volatile__("" : : "r"(copy_dst) : "memory");
+}
 
-	/* warm up and size the runs */
+static double run_iters(struct contender *c, bool copy, uint32_t n_inputs, uint32_t quantum,
+		uint32_t iters)
+{
 	double t0 = now_ns();
-	for (k = 0; k < 20; k++)
-		cycle(t);
-	double per = (now_ns() - t0) / 20;
-	iters = per > 0 ? (uint32_t)SPA_CLAMP(target_ns / per, 20.0, 2e6) : 1000;
+	uint32_t k;
 
-	for (r = 0; r < reps; r++) {
-		t0 = now_ns();
+	if (copy)
 		for (k = 0; k < iters; k++)
-			cycle(t);
-		double ns = (now_ns() - t0) / ((double)iters * t->quantum);
-		if (ns < best)
-			best = ns;
-	}
-	return best;
+			copy_cycle(n_inputs, quantum);
+	else
+		for (k = 0; k < iters; k++)
+			cycle(&c->t);
+	return (now_ns() - t0) / ((double)iters * quantum);
 }
 
-static double time_memcpy(uint32_t n_inputs, uint32_t quantum)
+static bool contender_init(struct contender *c, struct plugin *p, const char *factory,
+		const struct spa_dict *info, bool raw, uint32_t n_inputs, uint32_t quantum)
 {
-	static float dst[8192] SPA_ALIGNED(64);
-	double best = 1e30, t0;
-	uint32_t r, k, i, iters;
-
-	t0 = now_ns();
-	for (k = 0; k < 20; k++)
-		for (i = 0; i < n_inputs; i++)
-			memcpy(dst, input_mem[i], quantum * sizeof(float));
-	double per = (now_ns() - t0) / 20;
-	iters = per > 0 ? (uint32_t)SPA_CLAMP(target_ns / per, 20.0, 2e6) : 1000;
-	for (r = 0; r < reps; r++) {
-		t0 = now_ns();
-		for (k = 0; k < iters; k++) {
-			for (i = 0; i < n_inputs; i++)
-				memcpy(dst, input_mem[i], quantum * sizeof(float));
-			/* keep the copies from being folded away */
-			__asm__ __volatile__("" : : "r"(dst) : "memory");
-		}
-		double ns = (now_ns() - t0) / ((double)iters * quantum);
-		if (ns < best)
-			best = ns;
+	memset(c, 0, sizeof(*c));
+	c->best = -1;
+	c->t.n_inputs = n_inputs;
+	c->t.quantum = quantum;
+	if (p == NULL)
+		return c->active = true;
+	if ((c->t.handle = plugin_create(p, factory, info)) == NULL || setup(&c->t, raw) < 0) {
+		teardown(&c->t);
+		return false;
 	}
-	return best;
+	return c->active = true;
 }
 
-static double run_case(struct plugin *p, const char *factory, const struct spa_dict *info,
-		bool raw, uint32_t n_inputs, uint32_t quantum, float *check)
+static void contender_check(struct contender *c)
 {
-	static struct node_under_test t;
-	double ns;
-
-	memset(&t, 0, sizeof(t));
-	t.n_inputs = n_inputs;
-	t.quantum = quantum;
-	if ((t.handle = plugin_create(p, factory, info)) == NULL || setup(&t, raw) < 0) {
-		teardown(&t);
-		return -1;
-	}
-	ns = time_node(&t);
-	cycle(&t);
-	*check = -1;
-	if (t.out_io.buffer_id < OUT_BUFFERS) {
+	c->check = -1;
+	cycle(&c->t);
+	if (c->t.out_io.buffer_id < OUT_BUFFERS) {
 		/* PipeWire's dsp mixer passes a single input through by pointing the
 		 * output buffer at the input's data: read through the buffer */
-		struct spa_data *d = &t.out_buf[t.out_io.buffer_id].datas[0];
-		*check = ((float *)d->data)[d->chunk->offset / sizeof(float) + quantum - 1];
+		struct spa_data *d = &c->t.out_buf[c->t.out_io.buffer_id].datas[0];
+		c->check = ((float *)d->data)[d->chunk->offset / sizeof(float) + c->t.quantum - 1];
 	}
-	teardown(&t);
-	return ns;
+}
+
+/* Times every contender of a row in turns, `reps` rounds, best of each: a
+ * burst of load elsewhere on the machine hits all of them alike. */
+static void run_row(struct contender *c, uint32_t n, uint32_t n_inputs, uint32_t quantum)
+{
+	uint32_t i, r;
+
+	for (i = 0; i < n; i++) {
+		bool copy = c[i].t.handle == NULL;
+		double per;
+		if (!c[i].active)
+			continue;
+		run_iters(&c[i], copy, n_inputs, quantum, 20);	/* warm up */
+		per = run_iters(&c[i], copy, n_inputs, quantum, 20) * quantum;
+		c[i].iters = per > 0 ? (uint32_t)SPA_CLAMP(target_ns / per, 10.0, 1e6) : 1000;
+	}
+	for (r = 0; r < reps; r++) {
+		for (i = 0; i < n; i++) {
+			double ns;
+			if (!c[i].active)
+				continue;
+			ns = run_iters(&c[i], c[i].t.handle == NULL, n_inputs, quantum, c[i].iters);
+			if (c[i].best < 0 || ns < c[i].best)
+				c[i].best = ns;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (c[i].active && c[i].t.handle != NULL)
+			contender_check(&c[i]);
 }
 
 static void cell(char *buf, size_t size, double ns)
@@ -311,8 +327,8 @@ int main(int argc, char **argv)
 	}
 	for (a = 3; a < argc; a++) {
 		if (spa_streq(argv[a], "--quick")) {
-			reps = 2;
-			target_ns = 5e6;
+			reps = 3;
+			target_ns = 3e6;
 		} else if (spa_streq(argv[a], "--markdown")) {
 			markdown = true;
 		} else if (spa_streq(argv[a], "--inputs") && a + 1 < argc) {
@@ -382,13 +398,26 @@ int main(int argc, char **argv)
 			float c1, c2, c3, c4, c5;
 			if ((only_inputs && n != only_inputs) || (only_quantum && q != only_quantum))
 				continue;
-			double ns_alto = run_case(&alto, "alto.mixer", &mono, false, n, q, &c1);
-			double ns_alto_nm = run_case(&alto, "alto.mixer", &nometer, false, n, q, &c5);
-			double ns_alto_c = run_case(&alto, "alto.mixer", &c_only, false, n, q, &c2);
+			static struct contender c[6];
+			contender_init(&c[0], &alto, "alto.mixer", &mono, false, n, q);
+			contender_init(&c[1], &alto, "alto.mixer", &nometer, false, n, q);
+			contender_init(&c[2], &alto, "alto.mixer", &c_only, false, n, q);
 			/* 0.3.65: at most 128 input ports (MAX_PORTS), more is refused */
-			double ns_dsp = n <= 128 ? run_case(&pw, SPA_NAME_AUDIO_MIXER_DSP, &ql, false, n, q, &c3) : -1;
-			double ns_mix = n <= 128 ? run_case(&pw, SPA_NAME_AUDIO_MIXER, &ql, true, n, q, &c4) : -1;
-			double ns_copy = time_memcpy(n, q);
+			if (n <= 128) {
+				contender_init(&c[3], &pw, SPA_NAME_AUDIO_MIXER_DSP, &ql, false, n, q);
+				contender_init(&c[4], &pw, SPA_NAME_AUDIO_MIXER, &ql, true, n, q);
+			} else {
+				c[3].active = c[4].active = false;
+				c[3].best = c[4].best = -1;
+			}
+			contender_init(&c[5], NULL, NULL, NULL, false, n, q);
+			run_row(c, 6, n, q);
+			double ns_alto = c[0].best, ns_alto_nm = c[1].best, ns_alto_c = c[2].best;
+			double ns_dsp = c[3].best, ns_mix = c[4].best, ns_copy = c[5].best;
+			c1 = c[0].check; c5 = c[1].check; c2 = c[2].check; c3 = c[3].check; c4 = c[4].check;
+			for (i = 0; i < 5; i++)
+				if (c[i].active)
+					teardown(&c[i].t);
 			char s[6][32], r[3][32];
 
 			cell(s[0], sizeof(s[0]), ns_alto);

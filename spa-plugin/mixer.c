@@ -157,26 +157,34 @@ static int do_swap_list(struct spa_loop *loop, bool async, uint32_t seq,
 static int publish(struct impl *this, const struct port *exclude)
 {
 	struct mix_list *next = this->rt_list == &this->lists[0] ? &this->lists[1] : &this->lists[0];
+	uint32_t count[MAX_CHANNELS] = { 0 }, fill[MAX_CHANNELS];
 	uint32_t c, id, n = 0;
 	int res = 0;
 
+	/* inputs grouped by channel, in port id order: count, then place */
+	for (id = 0; id < MAX_PORTS; id++) {
+		struct port *p = this->in_ports[id];
+		if (p == NULL)
+			continue;
+		p->in_rt = p != exclude && !p->removing && port_ready(p);
+		if (p->in_rt)
+			count[p->channel]++;
+	}
 	for (c = 0; c < this->n_channels; c++) {
 		struct port *out = &this->out_ports[c];
 
-		next->chan_start[c] = n;
-		for (id = 0; id < MAX_PORTS; id++) {
-			struct port *p = this->in_ports[id];
-			if (p == NULL || p->channel != c)
-				continue;
-			p->in_rt = p != exclude && !p->removing && port_ready(p);
-			if (p->in_rt)
-				next->inputs[n++] = p;
-		}
+		next->chan_start[c] = fill[c] = n;
+		n += count[c];
 		out->in_rt = out != exclude && port_ready(out);
 		next->outputs[c] = out->in_rt ? out : NULL;
 	}
 	next->chan_start[this->n_channels] = n;
 	next->n_inputs = n;
+	for (id = 0; id < MAX_PORTS; id++) {
+		struct port *p = this->in_ports[id];
+		if (p != NULL && p->in_rt)
+			next->inputs[fill[p->channel]++] = p;
+	}
 	next->position = this->position;
 
 	if (this->data_loop != NULL)
