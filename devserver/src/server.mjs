@@ -8,6 +8,7 @@
  * 1.9.10 did not have it; the SDKs fall back to /rtc on that 404).
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { WebSocketServer } from 'ws';
 import { verifyToken, joinGrants, TokenError } from './token.mjs';
@@ -67,6 +68,8 @@ export class DevServer {
     /** name -> Room */
     this.rooms = new Map();
     this.conns = new Set();
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
     this.http = http.createServer((req, res) => this.#onRequest(req, res));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
     this.http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
@@ -101,6 +104,7 @@ export class DevServer {
     this.http.closeAllConnections?.();
     await new Promise((r) => this.http.close(() => r()));
     this.tracer.close();
+    this.loopDelay.disable();
   }
 
   /** What /debug/stats answers (not in livekit-server): counts to spot leaks in tests. */
@@ -109,7 +113,9 @@ export class DevServer {
     for (const r of this.rooms.values()) participants += r.participants.size;
     const mem = process.memoryUsage();
     return { rooms: this.rooms.size, participants, peerConnections: openPeerConnections, signalConnections: this.conns.size,
-      rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576) };
+      rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576),
+      eventLoopDelayMs: { p50: Math.round(this.loopDelay.percentile(50) / 1e6), p99: Math.round(this.loopDelay.percentile(99) / 1e6),
+        max: Math.round(this.loopDelay.max / 1e6) } };
   }
 
   deleteRoom(room) {

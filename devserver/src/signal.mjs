@@ -51,7 +51,7 @@ export class SignalConnection {
       this.close(1007, 'undecodable frame');
       return;
     }
-    this.tracer.log('in', this.who(), toJson(req));
+    if (this.tracer.enabled) this.tracer.log('in', this.who(), toJson(req));
     const m = req.message;
     try {
       if (m.case === 'ping') {
@@ -68,7 +68,7 @@ export class SignalConnection {
   /** Send a SignalResponse. Returns false when the socket is gone. */
   send(res) {
     if (this.closed || this.ws.readyState !== 1) return false;
-    this.tracer.log('out', this.who(), toJson(res));
+    if (this.tracer.enabled) this.tracer.log('out', this.who(), toJson(res));
     try {
       if (this.json) this.ws.send(res.toJsonString());
       else this.ws.send(res.toBinary(), { binary: true });

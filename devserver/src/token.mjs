@@ -6,6 +6,7 @@
  * its secret; `exp` present and not past; `nbf` and `iat` not in the future; 60 s leeway on
  * all three; `video.roomJoin` true for joining; `sub` is the identity.
  */
+import { createSecretKey } from 'node:crypto';
 import { SignJWT, jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 
 export const LEEWAY_S = 60;
@@ -18,7 +19,17 @@ export class TokenError extends Error {
   }
 }
 
-const enc = new TextEncoder();
+/** HMAC keys made once per secret: importing a key for every token costs more than the check. */
+const keyCache = new Map();
+function hmacKey(secret) {
+  let k = keyCache.get(secret);
+  if (!k) {
+    k = createSecretKey(Buffer.from(secret, 'utf8'));
+    if (keyCache.size > 64) keyCache.clear();
+    keyCache.set(secret, k);
+  }
+  return k;
+}
 
 /**
  * Verify a token. keys: Map apiKey -> secret. Returns the claims (payload) on success,
@@ -38,7 +49,7 @@ export async function verifyToken(token, keys) {
   if (!iss || !keys.has(iss)) throw new TokenError('unknown API key');
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, enc.encode(keys.get(iss)), {
+    ({ payload } = await jwtVerify(token, hmacKey(keys.get(iss)), {
       algorithms: ['HS256'],
       clockTolerance: LEEWAY_S,
       requiredClaims: ['exp'],
@@ -95,7 +106,7 @@ export async function mintToken({ apiKey = 'devkey', apiSecret = 'secret', ident
   if (!('nbf' in claims)) jwt.setNotBefore(now);
   if (!('iat' in claims)) jwt.setIssuedAt(now);
   if (!('exp' in claims) && ttl !== null) jwt.setExpirationTime(now + ttl);
-  return jwt.sign(enc.encode(apiSecret));
+  return jwt.sign(hmacKey(apiSecret));
 }
 
 /** A token for the log: header.payload kept, signature cut. */
