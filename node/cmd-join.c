@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,12 +65,24 @@ static void usage(FILE *out)
 
 /* ------------------------------------------------------------------ events */
 
+/* Nobody reads our events any more (stdout closed: `alto join | head -3`): leave
+ * politely instead of talking to nobody. lws ignores SIGPIPE, so this is seen
+ * as a write error. */
+static void check_output(struct join *j)
+{
+	if (!ferror(j->out.out) || j->leaving)
+		return;
+	j->leaving = true;
+	alto_signal_client_leave(j->client);
+}
+
 static void on_joined(void *data, const struct alto_join_info *info)
 {
 	struct join *j = data;
 
 	j->ever_joined = true;
 	join_output_joined(&j->out, info);
+	check_output(j);
 }
 
 static void on_resumed(void *data, const struct alto_resume_info *info)
@@ -79,6 +92,7 @@ static void on_resumed(void *data, const struct alto_resume_info *info)
 	size_t n = alto_signal_client_get_participants(j->client, &list);
 
 	join_output_resumed(&j->out, alto_signal_client_get_room(j->client), list, n);
+	check_output(j);
 }
 
 static void on_reconnecting(void *data, const struct alto_reconnect_status *st)
@@ -86,6 +100,7 @@ static void on_reconnecting(void *data, const struct alto_reconnect_status *st)
 	struct join *j = data;
 
 	join_output_reconnecting(&j->out, st, j->ever_joined);
+	check_output(j);
 }
 
 static int exit_code_for(const struct alto_left_info *info)
@@ -114,41 +129,49 @@ static void on_left(void *data, const struct alto_left_info *info)
 static void on_participant_joined(void *data, const struct alto_participant_info *p)
 {
 	join_output_participant(&((struct join *)data)->out, "participant_joined", p);
+	check_output(data);
 }
 
 static void on_participant_updated(void *data, const struct alto_participant_info *p)
 {
 	join_output_participant(&((struct join *)data)->out, "participant_updated", p);
+	check_output(data);
 }
 
 static void on_participant_left(void *data, const struct alto_participant_info *p)
 {
 	join_output_participant(&((struct join *)data)->out, "participant_left", p);
+	check_output(data);
 }
 
 static void on_track_published(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
 {
 	join_output_track(&((struct join *)data)->out, "track_published", p, t);
+	check_output(data);
 }
 
 static void on_track_unpublished(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
 {
 	join_output_track(&((struct join *)data)->out, "track_unpublished", p, t);
+	check_output(data);
 }
 
 static void on_track_muted(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
 {
 	join_output_track(&((struct join *)data)->out, t->muted ? "track_muted" : "track_unmuted", p, t);
+	check_output(data);
 }
 
 static void on_speakers(void *data, const struct alto_speaker *s, size_t n)
 {
 	join_output_speakers(&((struct join *)data)->out, s, n);
+	check_output(data);
 }
 
 static void on_quality(void *data, const struct alto_quality_update *q, size_t n)
 {
 	join_output_quality(&((struct join *)data)->out, q, n);
+	check_output(data);
 }
 
 static void on_rtt(void *data, uint32_t rtt_ms)
@@ -344,8 +367,10 @@ int alto_cmd_join(int argc, char **argv)
 		free(minted);
 	}
 
-	/* events must reach a reader line by line */
+	/* events must reach a reader line by line; a reader that goes away is a
+	 * write error (check_output), not a SIGPIPE death without leave */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
 	g_log_set_handler("alto-signal", G_LOG_LEVEL_MASK, log_handler, &j);
 
 	ctx = g_main_context_new();
