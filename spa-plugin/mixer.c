@@ -166,8 +166,8 @@ static int publish(struct impl *this, const struct port *exclude)
 		struct port *p = this->in_ports[id];
 		if (p == NULL)
 			continue;
-		p->in_rt = p != exclude && !p->removing && port_ready(p);
-		if (p->in_rt)
+		p->rt_next = p != exclude && !p->removing && port_ready(p);
+		if (p->rt_next)
 			count[p->channel]++;
 	}
 	for (c = 0; c < this->n_channels; c++) {
@@ -175,14 +175,14 @@ static int publish(struct impl *this, const struct port *exclude)
 
 		next->chan_start[c] = fill[c] = n;
 		n += count[c];
-		out->in_rt = out != exclude && port_ready(out);
-		next->outputs[c] = out->in_rt ? out : NULL;
+		out->rt_next = out != exclude && port_ready(out);
+		next->outputs[c] = out->rt_next ? out : NULL;
 	}
 	next->chan_start[this->n_channels] = n;
 	next->n_inputs = n;
 	for (id = 0; id < MAX_PORTS; id++) {
 		struct port *p = this->in_ports[id];
-		if (p != NULL && p->in_rt)
+		if (p != NULL && p->rt_next)
 			next->inputs[fill[p->channel]++] = p;
 	}
 	next->position = this->position;
@@ -193,10 +193,18 @@ static int publish(struct impl *this, const struct port *exclude)
 	else
 		this->rt_list = next;
 
-	if (res < 0)
+	if (res < 0) {
+		/* the old list is still the one in use: nothing changed */
 		spa_log_error(this->log, "%p: can't reach the data loop: %s",
 				this, spa_strerror(res));
-	return res;
+		return res;
+	}
+	for (id = 0; id < MAX_PORTS; id++)
+		if (this->in_ports[id] != NULL)
+			this->in_ports[id]->in_rt = this->in_ports[id]->rt_next;
+	for (c = 0; c < this->n_channels; c++)
+		this->out_ports[c].in_rt = this->out_ports[c].rt_next;
+	return 0;
 }
 
 int mixer_publish(struct impl *this)
@@ -205,11 +213,16 @@ int mixer_publish(struct impl *this)
 }
 
 /* Takes the port out of the real-time list before its io, buffers or format
- * change; port_config_end() puts it back once it is consistent again. */
-static void port_config_begin(struct impl *this, struct port *port)
+ * change; port_config_end() puts it back once it is consistent again. If the
+ * data loop cannot be reached the port may still be in use there: the change
+ * is refused. */
+static int port_config_begin(struct impl *this, struct port *port)
 {
-	if (port->in_rt)
-		publish(this, port);
+	int res;
+
+	if (port->in_rt && (res = publish(this, port)) < 0)
+		return res;
+	return 0;
 }
 
 static void port_config_end(struct impl *this, struct port *port)
@@ -362,11 +375,13 @@ static int remove_input_port(struct impl *this, struct port *port)
 {
 	uint32_t port_id = port->id;
 
+	bool in_use = false;
+
 	/* out of the data loop's sight first: from here on process() never
 	 * reads it */
 	port->removing = true;
-	if (port->in_rt)
-		publish(this, port);
+	if (port->in_rt && publish(this, port) < 0)
+		in_use = true;
 
 	spa_log_debug(this->log, "%p: remove input port %u '%s'", this, port_id, port->name);
 	/* the host tears its side down from this event (PipeWire unlinks and
@@ -375,7 +390,13 @@ static int remove_input_port(struct impl *this, struct port *port)
 
 	this->in_ports[port_id] = NULL;
 	this->n_in_ports--;
-	free(port);
+	if (in_use) {
+		/* the data loop may still read it: keep the memory until clear() */
+		port->next_zombie = this->zombies;
+		this->zombies = port;
+	} else {
+		free(port);
+	}
 	return 0;
 }
 
@@ -575,7 +596,8 @@ static int impl_node_port_set_param(void *object, enum spa_direction direction, 
 
 	switch (id) {
 	case SPA_PARAM_Format:
-		port_config_begin(this, port);
+		if ((res = port_config_begin(this, port)) < 0)
+			return res;
 		res = mixer_port_set_format(this, port, param);
 		if (!port->have_format)
 			free_port_buffers(port);
@@ -630,7 +652,8 @@ static int impl_node_port_use_buffers(void *object, enum spa_direction direction
 		}
 	}
 
-	port_config_begin(this, port);
+	if ((res = port_config_begin(this, port)) < 0)
+		return res;
 	free_port_buffers(port);
 	for (i = 0; i < n_buffers; i++) {
 		struct buffer *b = &port->buffers[i];
@@ -668,7 +691,8 @@ static int impl_node_port_set_io(void *object, enum spa_direction direction, uin
 					this, direction, port_id, size);
 			return -EINVAL;
 		}
-		port_config_begin(this, port);
+		if ((res = port_config_begin(this, port)) < 0)
+			return res;
 		port->io = data;
 		port_config_end(this, port);
 		return 0;
@@ -777,6 +801,11 @@ static void free_state(struct impl *this)
 	for (i = 0; i < MAX_PORTS; i++) {
 		free(this->in_ports[i]);
 		this->in_ports[i] = NULL;
+	}
+	while (this->zombies != NULL) {
+		struct port *next = this->zombies->next_zombie;
+		free(this->zombies);
+		this->zombies = next;
 	}
 	for (i = 0; i < MAX_NODE_PROPS; i++) {
 		free(this->info_keys[i]);

@@ -86,7 +86,9 @@ struct port {
 	uint32_t n_buffers;
 	bool have_format;
 	bool in_rt;				/**< published in the real-time list */
+	bool rt_next;				/**< in the list being published */
 	bool removing;				/**< being removed: only clearing calls still come */
+	struct port *next_zombie;		/**< removed while the data loop was unreachable */
 
 	/* output ports: free buffers; touched by process() and reuse_buffer() */
 	struct spa_list queue;
@@ -143,6 +145,7 @@ struct impl {
 
 	struct port *in_ports[MAX_PORTS];	/**< main thread view; NULL = free id */
 	uint32_t n_in_ports;
+	struct port *zombies;			/**< freed at clear(), see remove_input_port() */
 	struct spa_io_position *position;	/**< as set by set_io; rt copy in the list */
 
 	/* node volume (main thread) and per-channel master gain (relaxed atomics) */

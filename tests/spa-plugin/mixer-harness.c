@@ -104,6 +104,11 @@ static const struct spa_cpu_methods cpu_methods = {
 static int loop_invoke(void *object, spa_invoke_func_t func, uint32_t seq, const void *data,
 		size_t size, bool block, void *user_data)
 {
+	struct harness *h = SPA_CONTAINER_OF(object, struct harness, inline_loop);
+
+	/* what PipeWire's loop answers when its queue is full */
+	if (h->loop_fails)
+		return -EPIPE;
 	return func ? func(object, false, seq, data, size, user_data) : 0;
 }
 
@@ -211,7 +216,7 @@ int h_open(struct harness *h, uint32_t cpu_flags, struct spa_loop *loop, const c
 	h->log.level = SPA_LOG_LEVEL_DEBUG;
 	h->cpu.iface = SPA_INTERFACE_INIT(SPA_TYPE_INTERFACE_CPU, SPA_VERSION_CPU, &cpu_methods, h);
 	h->inline_loop.iface = SPA_INTERFACE_INIT(SPA_TYPE_INTERFACE_Loop, SPA_VERSION_LOOP,
-			&inline_loop_methods, h);
+			&inline_loop_methods, &h->inline_loop);
 
 	support[n_support++] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_Log, &h->log);
 	support[n_support++] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_CPU, &h->cpu);

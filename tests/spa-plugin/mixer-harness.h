@@ -92,6 +92,7 @@ struct harness {
 	struct spa_cpu cpu;
 	struct spa_loop inline_loop;
 	uint32_t cpu_flags;
+	bool loop_fails;		/* the inline loop refuses invokes (-EPIPE) */
 	int log_level;			/* lines at or below this level are printed */
 	int warnings;			/* warn + error lines so far */
 

@@ -476,6 +476,44 @@ static void test_bad_init(void)
 	}
 }
 
+/* the data loop does not take the invoke (its queue is full): a port in use
+ * there is neither changed nor freed under it */
+static void test_unreachable_data_loop(void)
+{
+	struct harness h;
+	struct spa_buffer *none[1] = { NULL };
+	const float *out;
+	uint32_t n;
+	bool empty;
+
+	open_mono(&h);
+	CHECK_INT(h_add_port(&h, 0, "a", NULL), ==, 0);
+	CHECK_INT(h_add_port(&h, 1, "b", NULL), ==, 0);
+	CHECK_INT(h_connect_input(&h, 0, 0), ==, 0);
+	CHECK_INT(h_connect_input(&h, 1, 0), ==, 0);
+
+	h.loop_fails = true;
+	CHECK_ERR(&h, spa_node_port_use_buffers(h.node, SPA_DIRECTION_INPUT, 0, 0, none, 0), -EPIPE);
+	CHECK_ERR(&h, spa_node_port_set_io(h.node, SPA_DIRECTION_INPUT, 0, SPA_IO_Buffers, NULL, 0), -EPIPE);
+	/* removal goes on (the host asked for it) but the memory stays until clear */
+	CHECK_ERR(&h, spa_node_remove_port(h.node, SPA_DIRECTION_INPUT, 1), 0);
+
+	/* the data loop still mixes its old list, both ports, safely */
+	h_feed_const(&h, 0, 0.5f, Q);
+	h_feed_const(&h, 1, 0.25f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out);
+	if (out)
+		CHECK_FLOAT(out[0], 0.75, 0);
+
+	h.loop_fails = false;
+	CHECK_INT(h_set_port_volume(&h, 0, 1.0f, -1), ==, 0);
+	CHECK_INT(h_disconnect_input(&h, 0), ==, 0);
+	check_still_mixes(&h, 0);
+	h_close(&h);	/* ASan: the kept port is freed here, no leak */
+}
+
 int main(int argc, char **argv)
 {
 	h_init_args(argc, argv);
@@ -488,6 +526,7 @@ int main(int argc, char **argv)
 	test_bad_props();
 	test_full();
 	test_bad_init();
+	test_unreachable_data_loop();
 
 	return h_finish("test-mixer-bad-input");
 }
