@@ -618,11 +618,50 @@ static void test_ice_server_urls(void)
 	CHECK_INT(alto_ice_server_parse("turn:user@host", NULL, NULL, &s), -EINVAL);
 }
 
+/* force_relay: no host candidate goes out, only what a TURN server would relay (none here:
+ * the "server" is a closed port on this machine). */
+static void test_force_relay(void)
+{
+	const char *urls[] = { "turn:127.0.0.1:9?transport=udp", "stun:127.0.0.1:9" };
+	struct alto_pc_ice_server server = { urls, 2, "user", "secret" };
+	struct alto_pc_config config = {
+		.ice_servers = &server, .n_ice_servers = 1, .force_relay = true,
+		.local_addresses = loopback, .n_local_addresses = 1,
+	};
+	struct peer p;
+	char *offer = NULL;
+	uint32_t id;
+
+	memset(&p, 0, sizeof(p));
+	p.name = "relay-only";
+	g_queue_init(&p.candidates);
+	p.pc = alto_pc_new(NULL, &config, &events, &p);
+	CHECK(p.pc != NULL);
+	CHECK_INT(alto_pc_add_recv_audio(p.pc, 1), 0);
+	CHECK_INT(alto_pc_create_offer(p.pc, &offer, &id), 0);
+	CHECK(strstr(offer, "typ host") == NULL);
+	free(offer);
+	for (int i = 0; i < 50; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(2000);
+	}
+	for (char *json = g_queue_pop_head(&p.candidates); json; json = g_queue_pop_head(&p.candidates)) {
+		CHECK(strstr(json, "typ host") == NULL);
+		g_free(json);
+	}
+	alto_pc_destroy(p.pc);
+	for (int i = 0; i < 50; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(2000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	CHECK(argc > 1);
 	data_dir = argv[1];
 	RUN(test_ice_server_urls);
+	RUN(test_force_relay);
 	RUN(test_two_peers);
 	RUN(test_fingerprint_mismatch);
 	RUN(test_early_trickle);
