@@ -57,3 +57,31 @@ test('single PC (/rtc/v1): B joins before A publishes', { timeout: 90_000 }, (t)
 test('legacy (--legacy-only, /rtc/v1 is 404): A before B', { timeout: 90_000 }, (t) => toneThrough(t, { legacyOnly: true, order: 'A-before-B' }));
 test('legacy (--legacy-only, /rtc/v1 is 404): B before A', { timeout: 90_000 }, (t) => toneThrough(t, { legacyOnly: true, order: 'B-before-A' }));
 test('legacy by choice (singlePeerConnection=false): B before A', { timeout: 90_000 }, (t) => toneThrough(t, { legacyPeers: true, order: 'B-before-A' }));
+
+test('single PC: four publishers, one more than the SDK\'s initial receive sections (media_sections_requirement)',
+  { timeout: 120_000 }, async (t) => {
+    const server = await startDevServer({ trace: true });
+    stops.push(() => server.stop());
+    const dir = tmpDir('alto-rec-');
+    const peers = [];
+    stops.push(async () => { for (const p of peers) await p.stop(); });
+    const b = startPeer({ url: server.url, room: 'four', identity: 'bob', record: dir });
+    peers.push(b);
+    await b.waitEvent('joined');
+    const freqs = [300, 500, 700, 900];
+    for (const [i, f] of freqs.entries()) {
+      const p = startPeer({ url: server.url, room: 'four', identity: `a${i}`, tone: f, amplitude: AMPLITUDE });
+      peers.push(p);
+      await p.waitEvent('publishing');
+    }
+    for (const [i, f] of freqs.entries()) {
+      const got = await waitForTone(path.join(dir, `a${i}.wav`), f, 20 * Math.log10(AMPLITUDE), { timeoutMs: 25_000 });
+      t.diagnostic(`a${i}: ${got.level.toFixed(2)} dBFS at ${got.dominant.toFixed(1)} Hz`);
+      assert.ok(Math.abs(got.level - 20 * Math.log10(AMPLITUDE)) <= 1, `a${i} (${f} Hz) at ${got.level.toFixed(2)} dBFS`);
+    }
+    const asked = server.trace().filter((l) => l.identity === 'bob' && l.msg.mediaSectionsRequirement?.numAudios > 0);
+    assert.ok(asked.length > 0, 'the server asked bob for more receive sections');
+    for (const p of peers) await p.stop();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
