@@ -50,13 +50,15 @@
 #define DTX_PACKET_LEN		2		/* a TOC-only packet: the sender enters DTX */
 #define QUIET_ENERGY		1e-7		/* mean square under -70 dBFS: sender silent */
 #define OVERFLOW_MARGIN		(80 * FRAMES_PER_MS)
+#define TARGET_MARGIN		(5 * FRAMES_PER_MS)
 
 /* delay estimator: decaying histogram of the arrival delay variation */
 #define HIST_BUCKETS		100
 #define HIST_BUCKET_NS		5000000ll	/* 5 ms buckets, up to 500 ms */
-#define HIST_FORGET		0.998		/* ~500 packets, 10 s at 20 ms */
-#define HIST_PERCENTILE		0.95
+#define HIST_FORGET		0.9993		/* ~1400 packets, 28 s at 20 ms (NetEq's) */
+#define HIST_PERCENTILE		0.97
 #define HIST_MIN_PACKETS	50
+#define HIST_PRIOR		0.5
 #define MIN_WINDOW_NS		2000000000ull	/* the delay floor is the min of 2-4 s */
 
 #define SLOT_RED		(1u << 0)
@@ -134,12 +136,13 @@ struct alto_jitter_buffer {
 		uint16_t jump_seq;
 		uint32_t buffering_frames;
 		bool starving;
+		bool dtx_idle;		/* starved because the sender is in DTX */
+		bool underrun_counted;
 		bool in_gap;
 		uint32_t underrun_plc;
 		uint32_t last_duration;
 		uint16_t last_len;
 		double last_energy;
-		uint32_t quantum;
 		uint32_t target;	/* frames */
 		uint32_t pcm_pos, pcm_len;
 		struct delay_estimator est;
@@ -161,7 +164,7 @@ void alto_jitter_buffer_config_default(struct alto_jitter_buffer_config *cfg)
 		.channels = 1,
 		.opus_pt = 111,
 		.red_pt = 63,
-		.start_delay_ms = 60,
+		.start_delay_ms = 40,
 		.min_delay_ms = 20,
 		.max_delay_ms = 400,
 	};
@@ -187,7 +190,11 @@ int alto_jitter_buffer_create(struct alto_jitter_buffer **out, const struct alto
 	}
 	jb->c.state = STATE_BUFFERING;
 	jb->c.last_duration = DEFAULT_PACKET_FRAMES;
-	jb->c.quantum = 1024;
+	/* Prior: as if half a window of packets had come without jitter, so
+	 * that one early spike (a stall and its burst: 25 packets) does not
+	 * read as 3 % of the stream; real jitter outweighs it in seconds. */
+	jb->c.est.hist[0] = HIST_PRIOR;
+	jb->c.est.total = HIST_PRIOR;
 	jb->c.target = cfg->start_delay_ms * FRAMES_PER_MS;
 	if (jb->c.target < cfg->min_delay_ms * FRAMES_PER_MS)
 		jb->c.target = cfg->min_delay_ms * FRAMES_PER_MS;
@@ -286,10 +293,13 @@ static void update_target(struct alto_jitter_buffer *jb)
 	const struct alto_jitter_buffer_config *cfg = &jb->cfg;
 	uint32_t target;
 
+	/* The delay is measured right after a pull: what must be left then is
+	 * the arrival jitter plus one packet (the next one may be due just
+	 * before the following pull). The pull itself comes on top. */
 	if (jb->c.est.n_packets < HIST_MIN_PACKETS)
 		target = cfg->start_delay_ms * FRAMES_PER_MS;
 	else
-		target = jb->c.est.percentile_frames + jb->c.last_duration + jb->c.quantum;
+		target = jb->c.est.percentile_frames + jb->c.last_duration + TARGET_MARGIN;
 	if (target < cfg->min_delay_ms * FRAMES_PER_MS)
 		target = cfg->min_delay_ms * FRAMES_PER_MS;
 	if (target > cfg->max_delay_ms * FRAMES_PER_MS)
@@ -376,6 +386,7 @@ static void restart(struct alto_jitter_buffer *jb)
 	jb->c.buffering_frames = 0;
 	jb->c.have_jump = false;
 	jb->c.starving = false;
+	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
 	jb->c.last_len = 0;
 	jb->c.last_energy = 0.0;
@@ -395,14 +406,15 @@ static bool confirm_jump(struct alto_jitter_buffer *jb, uint16_t seq)
 	return false;
 }
 
-static void insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
+/* Returns true when the packet was stored (not late, duplicate, refused). */
+static bool insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 		const uint8_t *data, size_t len, bool redundant)
 {
 	struct stored_packet *p;
 	int duration;
 
 	if (len == 0 || len > MAX_PAYLOAD || (duration = alto_opus_packet_duration(data, len)) < 0)
-		return;
+		return false;
 
 	if (jb->c.state == STATE_PLAYING) {
 		int32_t d = alto_rtp_seq_diff(seq, jb->c.next_seq);
@@ -410,21 +422,21 @@ static void insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 		if (d < 0 && d > -MAX_LATE_DISTANCE) {
 			if (!redundant)
 				count(&jb->m.late, 1);
-			return;
+			return false;
 		}
 		if (d < 0 || d >= STORE_SLOTS) {
 			if (redundant)
-				return;
+				return false;
 			if (!confirm_jump(jb, seq)) {
 				count(&jb->m.dropped, 1);
-				return;
+				return false;
 			}
 		}
 	} else if (jb->c.n_stored > 0) {
 		int32_t d = alto_rtp_seq_diff(seq, jb->c.highest_seq);
 		if (d >= STORE_SLOTS || d <= -STORE_SLOTS) {
 			if (redundant)
-				return;
+				return false;
 			/* while buffering, the newest stream wins */
 			count(&jb->m.dropped, jb->c.n_stored);
 			clear_store(jb);
@@ -442,12 +454,12 @@ static void insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 				else
 					count(&jb->m.duplicate, 1);
 			}
-			return;
+			return false;
 		}
 		/* only while buffering: two packets 256 apart share a slot */
 		count(&jb->m.dropped, 1);
 		if (alto_rtp_seq_diff(seq, p->seq) < 0 || redundant)
-			return;
+			return false;
 		remove_packet(jb, p);
 	}
 
@@ -464,6 +476,7 @@ static void insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 		jb->c.highest_end = ts + (uint32_t)duration;
 	}
 	jb->c.n_stored++;
+	return true;
 }
 
 static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot *slot)
@@ -487,7 +500,11 @@ static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot
 			    alto_rtp_ts_diff(slot->ts, b->timestamp) <= 0 ||
 			    (i > 0 && alto_rtp_ts_diff(b->timestamp, blocks[i - 1].timestamp) <= 0))
 				continue;
-			insert(jb, (uint16_t)(slot->seq - (n - 1 - i)), b->timestamp, b->data, b->len, true);
+			/* a packet that came only inside a later one arrived that
+			 * late: the delay estimate has to know */
+			if (insert(jb, (uint16_t)(slot->seq - (n - 1 - i)), b->timestamp, b->data, b->len, true) &&
+			    slot->arrival_ns != 0)
+				estimate_delay(jb, b->timestamp, slot->arrival_ns);
 		}
 	} else {
 		insert(jb, slot->seq, slot->ts, slot->data, slot->len, false);
@@ -560,11 +577,10 @@ static uint32_t plc(struct alto_jitter_buffer *jb, uint32_t frames)
 		count(&jb->m.decode_errors, 1);
 		return silence(jb, frames);
 	}
-	count(&jb->m.concealed, 1);
 	return (uint32_t)n;
 }
 
-static bool try_start(struct alto_jitter_buffer *jb)
+static bool try_start(struct alto_jitter_buffer *jb, uint32_t want)
 {
 	struct stored_packet *lowest = NULL;
 	int32_t lowest_d = -1;
@@ -591,13 +607,16 @@ static bool try_start(struct alto_jitter_buffer *jb)
 	}
 	if (lowest == NULL)
 		return false;
+	/* enough for this pull and the target after it */
 	span = alto_rtp_ts_diff(jb->c.highest_end, lowest->ts);
-	if (span < jb->c.target && jb->c.buffering_frames < jb->cfg.max_delay_ms * FRAMES_PER_MS)
+	if (span < (int64_t)jb->c.target + want &&
+	    jb->c.buffering_frames < jb->cfg.max_delay_ms * FRAMES_PER_MS)
 		return false;
 	jb->c.state = STATE_PLAYING;
 	jb->c.next_seq = lowest->seq;
 	jb->c.next_ts = lowest->ts;
 	jb->c.starving = false;
+	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
 	return true;
 }
@@ -618,6 +637,7 @@ static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packe
 	jb->c.next_seq = (uint16_t)(p->seq + 1);
 	jb->c.next_ts = p->ts + (uint32_t)n;
 	jb->c.starving = false;
+	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
 	remove_packet(jb, p);
 	return (uint32_t)n;
@@ -627,7 +647,8 @@ static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packe
  * move the delay to the target. Returns 0 to look again. */
 static uint32_t silence_gap(struct alto_jitter_buffer *jb, int64_t gap, uint32_t want)
 {
-	int64_t excess = fill_frames(jb) - jb->c.target;
+	/* what will be left after this pull, against the target */
+	int64_t excess = fill_frames(jb) - want - jb->c.target;
 	uint32_t n;
 
 	jb->c.in_gap = true;
@@ -648,6 +669,17 @@ static uint32_t silence_gap(struct alto_jitter_buffer *jb, int64_t gap, uint32_t
 	return n;
 }
 
+/* A starved stretch is an underrun once it outlasts the concealment or
+ * once the packet we waited for turns up late; when a later packet turns
+ * up instead, the missing one was lost, not late. Counted once. */
+static void underrun(struct alto_jitter_buffer *jb)
+{
+	if (jb->c.starving && !jb->c.underrun_counted) {
+		jb->c.underrun_counted = true;
+		count(&jb->m.underruns, 1);
+	}
+}
+
 static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want)
 {
 	uint32_t n;
@@ -655,17 +687,19 @@ static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want)
 	jb->c.in_gap = false;
 	if (jb->c.last_len <= DTX_PACKET_LEN || jb->c.last_energy < QUIET_ENERGY) {
 		/* the sender is in DTX (or silent): comfort is silence */
+		jb->c.dtx_idle = true;
 		n = silence(jb, want);
 	} else {
 		if (!jb->c.starving) {
 			jb->c.starving = true;
+			jb->c.underrun_counted = false;
 			jb->c.underrun_plc = 0;
-			count(&jb->m.underruns, 1);
 		}
 		if (jb->c.underrun_plc < MAX_UNDERRUN_PLC) {
 			n = plc(jb, jb->c.last_duration);
 			jb->c.underrun_plc += n;
 		} else {
+			underrun(jb);
 			n = silence(jb, want);
 		}
 	}
@@ -691,8 +725,9 @@ static uint32_t conceal_loss(struct alto_jitter_buffer *jb)
 	gap = alto_rtp_ts_diff(p->ts, jb->c.next_ts);
 
 	if (gap < GRAIN || gap / missing < GRAIN) {
-		/* their time has passed already (concealed while starved) */
+		/* their time has passed already (covered while starved) */
 		count(&jb->m.lost, (uint64_t)missing);
+		count(&jb->m.concealed, (uint64_t)missing);
 		jb->c.next_seq = p->seq;
 		return 0;
 	}
@@ -704,10 +739,12 @@ static uint32_t conceal_loss(struct alto_jitter_buffer *jb)
 			count(&jb->m.fec_recovered, 1);
 		} else {
 			n = plc(jb, (uint32_t)gap);
+			count(&jb->m.concealed, 1);
 		}
 	} else {
 		uint32_t frames = (uint32_t)(gap / missing);
 		n = plc(jb, frames < jb->c.last_duration ? frames : jb->c.last_duration);
+		count(&jb->m.concealed, 1);
 	}
 	count(&jb->m.lost, 1);
 	jb->c.last_energy = energy(jb->c.pcm, (size_t)n * jb->cfg.channels);
@@ -729,7 +766,7 @@ static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
 		struct stored_packet *p;
 
 		if (jb->c.state == STATE_BUFFERING) {
-			if (!try_start(jb))
+			if (!try_start(jb, want))
 				return silence(jb, want);
 			continue;
 		}
@@ -741,6 +778,8 @@ static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
 			if (gap >= MAX_TS_GAP || gap <= -MAX_TS_GAP || gap < 0) {
 				/* a timestamp discontinuity, or late after a starved
 				 * stretch: play it now, the delay grows */
+				if (gap < 0 && gap > -MAX_TS_GAP)
+					underrun(jb);
 				jb->c.next_ts = p->ts;
 				continue;
 			}
@@ -758,19 +797,20 @@ static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
 
 /* Far more buffered than wanted (a burst after a stall, a slow consumer):
  * drop the oldest packets so that the target remains. */
-static void check_overflow(struct alto_jitter_buffer *jb)
+static void check_overflow(struct alto_jitter_buffer *jb, uint32_t n_frames)
 {
 	uint32_t start;
 	struct stored_packet *p;
 
 	if (jb->c.state != STATE_PLAYING || jb->c.n_stored == 0 ||
-	    fill_frames(jb) <= 2 * (int64_t)jb->c.target + OVERFLOW_MARGIN)
+	    fill_frames(jb) - n_frames <= 2 * (int64_t)jb->c.target + OVERFLOW_MARGIN)
 		return;
-	start = jb->c.highest_end - jb->c.target;
+	start = jb->c.highest_end - jb->c.target - n_frames;
 	for (uint32_t i = 0; i < STORE_SLOTS && jb->c.n_stored > 0; i++) {
 		p = lookup(jb, jb->c.next_seq);
 		if (p != NULL) {
-			if (alto_rtp_ts_diff(p->ts, start) >= 0 || p->seq == jb->c.highest_seq)
+			/* keep the packet that holds the start: at least the target remains */
+			if (alto_rtp_ts_diff(p->ts + p->duration, start) > 0 || p->seq == jb->c.highest_seq)
 				break;
 			remove_packet(jb, p);
 			count(&jb->m.dropped, 1);
@@ -792,10 +832,9 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 		return -EINVAL;
 	if (n_frames == 0)
 		return 0;
-	jb->c.quantum = n_frames;
 	drain_handoff(jb);
 	update_target(jb);
-	check_overflow(jb);
+	check_overflow(jb, n_frames);
 
 	for (uint32_t done = 0; done < n_frames;) {
 		uint32_t n;
@@ -829,7 +868,9 @@ int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_fr
 		*delay_frames = (double)fill_frames(jb);
 	if (target_frames)
 		*target_frames = jb->c.target;
-	if (jb->c.state != STATE_PLAYING || jb->c.n_stored == 0 || jb->c.starving || jb->c.in_gap)
+	/* an empty store is a valid (low) reading while audio flows; not while
+	 * the sender is silent or we are concealing */
+	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle)
 		return -EAGAIN;
 	return 0;
 }

@@ -55,14 +55,15 @@ struct alto_jitter_buffer_metrics {
 	uint64_t packets;		/* RTP packets accepted by push */
 	uint64_t invalid;		/* refused by push: malformed, unknown PT, bad Opus */
 	uint64_t overflow;		/* refused by push: hand-off ring full */
-	uint64_t lost;			/* packets missing at their play-out time */
-	uint64_t concealed;		/* PLC runs (lost packets and underruns) */
-	uint64_t fec_recovered;		/* lost packets rebuilt from the next one's FEC */
+	uint64_t lost;			/* packets missing at their play-out time: */
+	uint64_t concealed;		/*   of these, covered by PLC (or silence) */
+	uint64_t fec_recovered;		/*   of these, rebuilt from the next one's FEC */
 	uint64_t red_recovered;		/* packets played from RED redundancy */
 	uint64_t late;			/* arrived after their play-out time: dropped */
 	uint64_t duplicate;
 	uint64_t dropped;		/* discarded to bring the delay back to target */
-	uint64_t underruns;		/* times the buffer ran dry while audio played */
+	uint64_t underruns;		/* ran dry while audio played, and the awaited
+					 * packet came late or not within 60 ms */
 	uint64_t resyncs;		/* restarts: new SSRC, big jumps, overflow */
 	uint64_t decode_errors;
 	uint64_t frames;		/* frames pulled */

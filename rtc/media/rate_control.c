@@ -2,12 +2,21 @@
 #include "rate_control.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 /* module-rtp-source clamps the error to 2 ms; the jitter buffer's delay
  * saw-tooths by a packet and a quantum, so allow a little more. */
-#define MAX_ERROR_MS	5.0
-#define MAX_DEVIATION	0.01
+#ifndef MAX_ERROR_MS
+#define MAX_ERROR_MS	3.0
+#endif
+#define MAX_DEVIATION	0.005
+#define SMOOTHING_S	1.0
+#define JUMP_MS		80.0
+/* rate change per second of error beyond max_error: 0.5 = 1 % for 20 ms */
+#ifndef LARGE_GAIN
+#define LARGE_GAIN	0.5
+#endif
 
 int alto_rate_control_init(struct alto_rate_control *rc, uint32_t rate)
 {
@@ -24,7 +33,7 @@ int alto_rate_control_init(struct alto_rate_control *rc, uint32_t rate)
 double alto_rate_control_update(struct alto_rate_control *rc, double delay, double target,
 		uint32_t quantum)
 {
-	double error;
+	double error, small, large;
 
 	if (rc == NULL || quantum == 0)
 		return 1.0;
@@ -33,13 +42,25 @@ double alto_rate_control_update(struct alto_rate_control *rc, double delay, doub
 		spa_dll_set_bw(&rc->dll, SPA_DLL_BW_MIN, quantum, rc->rate);
 		rc->quantum = quantum;
 	}
+	/* The delay saw-tooths by a packet and a quantum each cycle: follow its
+	 * average (~1 s) so the rate does not wobble with it. */
+	if (!rc->have_delay || fabs(delay - rc->delay) > JUMP_MS * rc->rate / 1000.0) {
+		/* first reading, or the buffer jumped (dropped to its target,
+		 * restarted): averaging across that would steer on the past */
+		rc->delay = delay;
+		rc->have_delay = true;
+	} else {
+		double alpha = (double)quantum / (rc->rate * SMOOTHING_S);
+		rc->delay += (alpha > 1.0 ? 1.0 : alpha) * (delay - rc->delay);
+	}
 	/* positive error: less buffered than wanted, consume slower */
-	error = target - delay;
-	if (error > rc->max_error)
-		error = rc->max_error;
-	if (error < -rc->max_error)
-		error = -rc->max_error;
-	rc->corr = spa_dll_update(&rc->dll, error);
+	error = target - rc->delay;
+	small = error > rc->max_error ? rc->max_error : error < -rc->max_error ? -rc->max_error : error;
+	large = error - small;
+	/* The DLL integrates only the small part: it learns the clock drift
+	 * without winding up when the target moves by tens of ms; the rest is
+	 * corrected proportionally, which cannot overshoot. */
+	rc->corr = spa_dll_update(&rc->dll, small) - large * LARGE_GAIN / rc->rate;
 	if (rc->corr > 1.0 + MAX_DEVIATION)
 		rc->corr = 1.0 + MAX_DEVIATION;
 	if (rc->corr < 1.0 - MAX_DEVIATION)

@@ -15,6 +15,7 @@
 #ifndef ALTO_RTC_MEDIA_RATE_CONTROL_H
 #define ALTO_RTC_MEDIA_RATE_CONTROL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <spa/utils/dll.h>
@@ -23,7 +24,9 @@ struct alto_rate_control {
 	struct spa_dll dll;
 	uint32_t rate;
 	uint32_t quantum;
-	double max_error;	/* frames; larger errors are clamped */
+	double max_error;	/* frames the DLL sees at most */
+	bool have_delay;
+	double delay;		/* smoothed delay, frames */
 	double corr;
 };
 
