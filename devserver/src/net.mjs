@@ -20,12 +20,18 @@ export function interfaceAddress() {
   return undefined;
 }
 
-/** Every IPv4 address that belongs to this machine (loopback included). */
+let cached = null;
+let cachedAt = 0;
+
+/** Every IPv4 address that belongs to this machine (loopback included); re-read every 5 s. */
 export function localAddresses() {
+  if (cached && Date.now() - cachedAt < 5000) return cached;
   const out = new Set(['127.0.0.1']);
   for (const list of Object.values(os.networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' || a.family === 4) out.add(a.address);
   }
+  cached = out;
+  cachedAt = Date.now();
   return out;
 }
 
