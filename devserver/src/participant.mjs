@@ -192,7 +192,7 @@ export class Participant {
   }
 
   /** A resume (reconnect=1 / JoinRequest.reconnect): new socket, same participant. */
-  resume(conn) {
+  resume(conn, joinRequest) {
     this.clearTimer(this.resumeTimer);
     if (this.conn && this.conn !== conn) {
       const old = this.conn;
@@ -205,6 +205,8 @@ export class Participant {
     this.send(response('update', new ParticipantUpdate({ participants: all })));
     this.sendRefreshToken();
     this.rtc.resume();
+    // a v1 resume may carry the client's ICE-restart offer in the join request itself
+    if (joinRequest?.publisherOffer?.sdp) this.rtc.handleOffer(joinRequest.publisherOffer);
   }
 
   /**

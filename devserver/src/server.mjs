@@ -253,7 +253,7 @@ export class DevServer {
     if (reconnect) {
       if (existing && !existing.closed && (!wantSid || existing.sid === wantSid)) {
         participant = existing;
-        existing.resume(conn);
+        existing.resume(conn, jr);
         return;
       }
       // resuming a participant the room no longer has: ask for a full reconnect
