@@ -45,7 +45,9 @@
  * or at run time (SPA_PLUGIN_DIR must list the directory holding alto/):
  *
  *   pw-cli create-node spa-node-factory '{ factory.name=alto.mixer
- *       library.name=alto/libspa-alto node.name=alto-mixer }'
+ *       library.name=alto/libspa-alto node.name=alto-mixer object.linger=true }'
+ *
+ * (without object.linger the node dies with the pw-cli that created it).
  *
  * Threads: every function in this file runs on the main thread (the thread
  * that owns the handle). process() and reuse_buffer() (mixer-process.c) run
