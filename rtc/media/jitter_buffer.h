@@ -16,9 +16,10 @@
  *  - alto_jitter_buffer_get_metrics() runs on any thread (atomic loads).
  *  create/destroy: any thread, while neither push nor pull can run.
  *
- * Delay: the target starts at start_delay_ms and then follows the 95th
- * percentile of the packets' arrival delay variation (a decaying histogram
- * over ~10 s, as WebRTC NetEq does), plus one packet and one pull quantum,
+ * Delay: measured right after a pull (decoded audio not yet played plus the
+ * packets ahead). The target starts at start_delay_ms and then follows the
+ * 97th percentile of the packets' arrival delay variation (a histogram that
+ * forgets over ~28 s, as WebRTC NetEq does), plus one packet and 5 ms,
  * bounded by [min_delay_ms, max_delay_ms]. Silence (DTX) gaps move the
  * delay to the target for free; above 2 × target + 80 ms packets are
  * dropped down to the target (a resync).
@@ -26,10 +27,9 @@
  * Drift: the sender's clock and the sound card's differ (±200 ppm is
  * common). The buffer does not resample: after each pull,
  * alto_jitter_buffer_get_delay() gives the delay and the target, and the
- * caller runs a DLL on the difference (rate_control.h, spa_dll) and pulls
- * corr × the nominal frames per cycle (in PipeWire: set the rate-match IO
- * of the stream to 1/corr so the adapter resamples, as module-rtp-source
- * does).
+ * caller runs rate_control.h (a spa_dll) on them and pulls corr × the
+ * nominal frames per cycle (in PipeWire: set the stream's rate-match IO
+ * rate to 1/corr so the adapter resamples, as module-rtp-source does).
  *
  * Returns: 0 or a negative errno. */
 #ifndef ALTO_RTC_MEDIA_JITTER_BUFFER_H
@@ -71,7 +71,7 @@ struct alto_jitter_buffer_metrics {
 	uint32_t target_ms;		/* current target delay */
 };
 
-/* 1 channel, PT 111 (Opus) / 63 (RED), start 60 ms, bounds 20..400 ms. */
+/* 1 channel, PT 111 (Opus) / 63 (RED), start 40 ms, bounds 20..400 ms. */
 void alto_jitter_buffer_config_default(struct alto_jitter_buffer_config *cfg);
 
 int alto_jitter_buffer_create(struct alto_jitter_buffer **jb, const struct alto_jitter_buffer_config *cfg);

@@ -8,10 +8,23 @@
 
 #include <opus.h>
 
+static int errno_from_opus(int err);
+
 struct alto_opus_decoder {
 	OpusDecoder *dec;
 	int channels;
+	float softclip_mem[2];
 };
+
+/* libopus's float decoder does not clip: a corrupt (or hostile) packet can
+ * decode far outside [-1, 1]. Soft-clip like its int16 path does. */
+static int finish(struct alto_opus_decoder *d, float *pcm, int res)
+{
+	if (res < 0)
+		return errno_from_opus(res);
+	opus_pcm_soft_clip(pcm, res, d->channels, d->softclip_mem);
+	return res;
+}
 
 struct alto_opus_encoder {
 	OpusEncoder *enc;
@@ -66,6 +79,7 @@ int alto_opus_decoder_reset(struct alto_opus_decoder *d)
 {
 	if (d == NULL)
 		return -EINVAL;
+	d->softclip_mem[0] = d->softclip_mem[1] = 0.0f;
 	return opus_decoder_ctl(d->dec, OPUS_RESET_STATE) == OPUS_OK ? 0 : -EIO;
 }
 
@@ -82,7 +96,7 @@ int alto_opus_decode(struct alto_opus_decoder *d, const uint8_t *data, size_t le
 	if (d == NULL || data == NULL || len == 0 || len > INT32_MAX || pcm == NULL || max_frames <= 0)
 		return -EINVAL;
 	res = opus_decode_float(d->dec, data, (opus_int32)len, pcm, max_frames, 0);
-	return res < 0 ? errno_from_opus(res) : res;
+	return finish(d, pcm, res);
 }
 
 static bool valid_concealment(int frames)
@@ -98,7 +112,7 @@ int alto_opus_decode_plc(struct alto_opus_decoder *d, float *pcm, int frames)
 	if (d == NULL || pcm == NULL || !valid_concealment(frames))
 		return -EINVAL;
 	res = opus_decode_float(d->dec, NULL, 0, pcm, frames, 0);
-	return res < 0 ? errno_from_opus(res) : res;
+	return finish(d, pcm, res);
 }
 
 int alto_opus_decode_fec(struct alto_opus_decoder *d, const uint8_t *next, size_t len,
@@ -110,7 +124,7 @@ int alto_opus_decode_fec(struct alto_opus_decoder *d, const uint8_t *next, size_
 	    !valid_concealment(frames))
 		return -EINVAL;
 	res = opus_decode_float(d->dec, next, (opus_int32)len, pcm, frames, 1);
-	return res < 0 ? errno_from_opus(res) : res;
+	return finish(d, pcm, res);
 }
 
 int alto_opus_packet_duration(const uint8_t *data, size_t len)

@@ -32,6 +32,10 @@ void alto_opus_decoder_destroy(struct alto_opus_decoder *dec);
 int alto_opus_decoder_reset(struct alto_opus_decoder *dec);
 int alto_opus_decoder_channels(const struct alto_opus_decoder *dec);
 
+/* Decoded samples are soft-clipped into [-1, 1] (as libopus's int16 path
+ * does; its float path does not clip, and a corrupt packet can decode to
+ * anything). */
+
 /* Decodes one packet into pcm (room for max_frames frames). Returns frames. */
 int alto_opus_decode(struct alto_opus_decoder *dec, const uint8_t *data, size_t len,
 		float *pcm, int max_frames);

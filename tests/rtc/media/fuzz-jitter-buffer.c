@@ -4,7 +4,7 @@
  * type (Opus/RED/other) and arrival time step by fuzzer-chosen amounts and
  * whose payload is raw fuzzer bytes, a real Opus packet (voice, with FEC,
  * or a DTX one) or a RED payload of real packets. Every pull must fill its
- * buffer with finite samples in [-2, 2]. */
+ * buffer with finite samples in [-1, 1]. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (alto_jitter_buffer_pull(jb, out, n) < 0)
 				abort();
 			for (uint32_t i = 0; i < n * cfg.channels; i++)
-				if (!isfinite(out[i]) || fabsf(out[i]) > 2.0f)
+				if (!isfinite(out[i]) || fabsf(out[i]) > 1.0f)
 					abort();
 			continue;
 		}

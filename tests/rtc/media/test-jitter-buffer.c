@@ -115,6 +115,9 @@ static struct alto_jitter_buffer_metrics metrics(struct alto_jitter_buffer *jb)
 {
 	struct alto_jitter_buffer_metrics m;
 	alto_jitter_buffer_get_metrics(jb, &m);
+	/* every lost packet is either concealed or rebuilt from FEC */
+	CHECK_EQ(m.lost, m.concealed + m.fec_recovered);
+	CHECK_EQ(m.invalid + m.decode_errors, 0);
 	return m;
 }
 
