@@ -136,6 +136,7 @@ export class DevServer {
     }
     if (path === '/') return { kind: 'health' };
     if (path === '/debug/stats') return { kind: 'stats' };
+    if (path === '/debug/drop-signal') return { kind: 'drop' };
     return null;
   }
 
@@ -150,6 +151,13 @@ export class DevServer {
       const route = this.#route(url);
       if (!route || route.kind === 'rtc') return send(404, '404 page not found\n');
       if (route.kind === 'health') return send(200, 'OK');
+      if (route.kind === 'drop') {
+        // tests: cut a participant's signaling socket without a leave, as a network fault would
+        const p = this.rooms.get(url.searchParams.get('room') ?? '')?.participants.get(url.searchParams.get('identity') ?? '');
+        if (!p?.conn) return send(404, 'no such connected participant\n');
+        p.conn.ws.terminate();
+        return send(200, 'dropped');
+      }
       if (route.kind === 'stats') {
         // ?gc=1 collects garbage first when node runs with --expose-gc (leak hunting)
         if (url.searchParams.get('gc') === '1' && typeof globalThis.gc === 'function') globalThis.gc();

@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startDevServer, startPeer, tmpDir } from '../testlib/index.mjs';
+import { startDevServer, startPeer, tmpDir, httpGet } from '../testlib/index.mjs';
 import { waitForTone } from '../testlib/audio-check.mjs';
 
 const FREQ = 440;
@@ -85,3 +85,35 @@ test('single PC: four publishers, one more than the SDK\'s initial receive secti
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+for (const legacyOnly of [false, true]) {
+  test(`resume after the signal socket drops (${legacyOnly ? 'legacy' : 'single PC'}): the SDK resumes, the tone keeps its level`,
+    { timeout: 90_000 }, async (t) => {
+      const server = await startDevServer({ legacyOnly, trace: true });
+      stops.push(() => server.stop());
+      const dir = tmpDir('alto-rec-');
+      const a = startPeer({ url: server.url, room: 'resume', identity: 'alice', tone: FREQ, amplitude: AMPLITUDE });
+      stops.push(() => a.stop());
+      const sent = await a.waitEvent('publishing');
+      const b = startPeer({ url: server.url, room: 'resume', identity: 'bob', record: dir });
+      stops.push(() => b.stop());
+      await b.waitEvent('track_subscribed');
+      const wav = path.join(dir, 'alice.wav');
+      const before = await waitForTone(wav, FREQ, sent.level_dbfs, { timeoutMs: 25_000 });
+      assert.ok(Math.abs(before.level - sent.level_dbfs) <= 1, `before: ${before.level.toFixed(2)} dBFS`);
+      const r = await httpGet(`${server.httpUrl}/debug/drop-signal?room=resume&identity=bob`);
+      assert.equal(r.status, 200);
+      await b.waitEvent('reconnected', null, 30_000);
+      const resumed = server.trace().find((l) => l.identity === 'bob' && l.msg.connect?.reconnect);
+      assert.ok(resumed, 'bob came back with a resume, not a new join');
+      // only audio received after the resume counts
+      await new Promise((res) => setTimeout(res, 3000));
+      const after = await waitForTone(wav, FREQ, sent.level_dbfs, { timeoutMs: 20_000 });
+      t.diagnostic(`before ${before.level.toFixed(2)}, after ${after.level.toFixed(2)} dBFS`);
+      assert.ok(Math.abs(after.level - sent.level_dbfs) <= 1, `after the resume: ${after.level.toFixed(2)} dBFS`);
+      assert.ok(!b.events.some((e) => e.event === 'disconnected'), 'bob never disconnected');
+      await Promise.all([a.stop(), b.stop()]);
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+}

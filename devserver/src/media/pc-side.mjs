@@ -10,6 +10,12 @@ import { usableCandidate } from './sdp.mjs';
 /** PeerConnections open right now (for /debug/stats). */
 export let openPeerConnections = 0;
 
+/** The ICE ufrag a candidate belongs to, if it says. */
+function candidateUfrag(init) {
+  if (typeof init.usernameFragment === 'string' && init.usernameFragment) return init.usernameFragment;
+  return / ufrag (\S+)/.exec(init.candidate)?.[1];
+}
+
 export class PcSide {
   /**
    * p: Participant. name: 'single' | 'publisher' | 'subscriber'.
@@ -35,7 +41,11 @@ export class PcSide {
     return !!this.pc.remoteDescription;
   }
 
-  /** A TrickleRequest's candidateInit (JSON text). Bad JSON is ignored. */
+  /**
+   * A TrickleRequest's candidateInit (JSON text). Bad JSON is ignored. A candidate is held back
+   * until a remote description with its ICE ufrag is applied: the SDKs trickle the candidates
+   * of an ICE restart before they send the offer that restarts ICE.
+   */
   async addCandidate(candidateInit) {
     let init;
     try {
@@ -44,20 +54,31 @@ export class PcSide {
       this.p.log(`${this.name}: undecodable candidate ignored`);
       return;
     }
-    if (!init || typeof init !== 'object') return;
+    if (!init || typeof init !== 'object' || typeof init.candidate !== 'string') return;
     if (!init.candidate) return; // end-of-candidates: nothing to do
     if (!usableCandidate(init.candidate)) return;
-    if (!this.hasRemote) {
-      this.queued.push(init);
+    const ufrag = candidateUfrag(init);
+    if (!this.hasRemote || (ufrag && ufrag !== this.#remoteUfrag())) {
+      if (this.queued.length < 64) this.queued.push(init);
       return;
     }
     await this.#apply(init);
   }
 
+  /** After a remote description is applied: candidates of its ICE generation go in now. */
   async flushCandidates() {
+    const current = this.#remoteUfrag();
     const q = this.queued;
     this.queued = [];
-    for (const init of q) await this.#apply(init);
+    for (const init of q) {
+      const ufrag = candidateUfrag(init);
+      if (!ufrag || ufrag === current) await this.#apply(init);
+      else this.queued.push(init); // a later generation (or a stale one, dropped when the queue fills)
+    }
+  }
+
+  #remoteUfrag() {
+    return /a=ice-ufrag:(\S+)/.exec(this.pc.remoteDescription?.sdp ?? '')?.[1];
   }
 
   async #apply(init) {

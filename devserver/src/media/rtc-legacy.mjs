@@ -97,9 +97,11 @@ export class LegacyRtc {
     }).catch((e) => this.p.log(`answer handling: ${e.stack ?? e}`));
   }
 
+  /** Candidates are queued behind offers and answers (see rtc-single.mjs). */
   handleTrickle(t) {
-    if (t.target === SignalTarget.SUBSCRIBER) return this.sub?.addCandidate(t.candidateInit);
-    return this.pub.addCandidate(t.candidateInit);
+    this.chain = this.chain.then(() => (t.target === SignalTarget.SUBSCRIBER
+      ? this.sub?.addCandidate(t.candidateInit) : this.pub.addCandidate(t.candidateInit)))
+      .catch((e) => this.p.log(`candidate: ${e.message}`));
   }
 
   expectTrack(track) {

@@ -56,8 +56,13 @@ export class SingleRtc {
     this.p.log('single PC: unexpected answer ignored');
   }
 
+  /**
+   * Candidates go through the same queue as offers: one that arrives while an ICE-restart offer
+   * is being applied belongs to the new generation and must not reach werift before it.
+   */
   handleTrickle(t) {
-    return this.side.addCandidate(t.candidateInit);
+    this.chain = this.chain.then(() => this.side.addCandidate(t.candidateInit))
+      .catch((e) => this.p.log(`candidate: ${e.message}`));
   }
 
   expectTrack(track) {
