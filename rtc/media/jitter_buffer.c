@@ -63,9 +63,11 @@
 
 #define SLOT_RED		(1u << 0)
 #define SLOT_NEW_SOURCE		(1u << 1)
+#define SLOT_EMPTY		(1u << 2)	/* padding only: a sequence number, no audio */
 
 #define PKT_FROM_RED		(1u << 0)
 #define PKT_HAS_FEC		(1u << 1)
+#define PKT_EMPTY		(1u << 2)
 
 struct handoff_slot {
 	uint64_t arrival_ns;
@@ -219,8 +221,17 @@ void alto_jitter_buffer_destroy(struct alto_jitter_buffer *jb)
  * refused (and counted) where it arrives. */
 static int check_payload(struct alto_jitter_buffer *jb, const struct alto_rtp_packet *rtp, uint8_t *flags)
 {
+	bool ours = rtp->payload_type == jb->cfg.opus_pt ||
+		(jb->cfg.red_pt != 0 && rtp->payload_type == jb->cfg.red_pt);
+
+	if (rtp->payload_len == 0 && ours) {
+		/* padding only (bandwidth probing): it takes a sequence number,
+		 * which must not read as a loss */
+		*flags = SLOT_EMPTY;
+		return 0;
+	}
 	if (rtp->payload_len == 0 || rtp->payload_len > MAX_PAYLOAD)
-		return -EBADMSG;
+		return ours ? -EBADMSG : -ENOTSUP;
 	if (rtp->payload_type == jb->cfg.opus_pt) {
 		*flags = 0;
 		return alto_opus_packet_duration(rtp->payload, rtp->payload_len) < 0 ? -EBADMSG : 0;
@@ -411,21 +422,26 @@ static bool insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 		const uint8_t *data, size_t len, bool redundant)
 {
 	struct stored_packet *p;
-	int duration;
+	bool empty = len == 0;
+	int duration = 0;
 
-	if (len == 0 || len > MAX_PAYLOAD || (duration = alto_opus_packet_duration(data, len)) < 0)
+	if (empty) {
+		if (redundant || (jb->c.state == STATE_BUFFERING && jb->c.n_stored == 0))
+			return false;
+	} else if (len > MAX_PAYLOAD || (duration = alto_opus_packet_duration(data, len)) < 0) {
 		return false;
+	}
 
 	if (jb->c.state == STATE_PLAYING) {
 		int32_t d = alto_rtp_seq_diff(seq, jb->c.next_seq);
 
 		if (d < 0 && d > -MAX_LATE_DISTANCE) {
-			if (!redundant)
+			if (!redundant && !empty)
 				count(&jb->m.late, 1);
 			return false;
 		}
 		if (d < 0 || d >= STORE_SLOTS) {
-			if (redundant)
+			if (redundant || empty)
 				return false;
 			if (!confirm_jump(jb, seq)) {
 				count(&jb->m.dropped, 1);
@@ -435,20 +451,20 @@ static bool insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 	} else if (jb->c.n_stored > 0) {
 		int32_t d = alto_rtp_seq_diff(seq, jb->c.highest_seq);
 		if (d >= STORE_SLOTS || d <= -STORE_SLOTS) {
-			if (redundant)
+			if (redundant || empty)
 				return false;
 			/* while buffering, the newest stream wins */
 			count(&jb->m.dropped, jb->c.n_stored);
 			clear_store(jb);
 		}
 	}
-	if (!redundant)
+	if (!redundant && !empty)
 		jb->c.have_jump = false;
 
 	p = &jb->c.store[seq & STORE_MASK];
 	if (p->used) {
 		if (p->seq == seq) {
-			if (!redundant) {
+			if (!redundant && !empty) {
 				if (p->flags & PKT_FROM_RED)
 					p->flags &= ~PKT_FROM_RED;	/* the primary did arrive */
 				else
@@ -468,10 +484,11 @@ static bool insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 	p->ts = ts;
 	p->len = (uint16_t)len;
 	p->duration = (uint16_t)duration;
-	p->flags = (redundant ? PKT_FROM_RED : 0) |
+	p->flags = empty ? PKT_EMPTY : (redundant ? PKT_FROM_RED : 0) |
 		(alto_opus_packet_has_fec(data, len) == 1 ? PKT_HAS_FEC : 0);
-	memcpy(p->data, data, len);
-	if (jb->c.n_stored == 0 || alto_rtp_seq_diff(seq, jb->c.highest_seq) > 0) {
+	if (len > 0)
+		memcpy(p->data, data, len);
+	if (!empty && (jb->c.n_stored == 0 || alto_rtp_seq_diff(seq, jb->c.highest_seq) > 0)) {
 		jb->c.highest_seq = seq;
 		jb->c.highest_end = ts + (uint32_t)duration;
 	}
@@ -483,6 +500,10 @@ static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot
 {
 	if (slot->flags & SLOT_NEW_SOURCE)
 		restart(jb);
+	if (slot->flags & SLOT_EMPTY) {
+		insert(jb, slot->seq, slot->ts, NULL, 0, false);
+		return;
+	}
 
 	if (slot->flags & SLOT_RED) {
 		struct alto_red_block blocks[ALTO_RED_MAX_BLOCKS];
@@ -591,7 +612,7 @@ static bool try_start(struct alto_jitter_buffer *jb, uint32_t want)
 	for (uint32_t i = 0; i < STORE_SLOTS; i++) {
 		struct stored_packet *p = &jb->c.store[i];
 		int32_t d;
-		if (!p->used)
+		if (!p->used || (p->flags & PKT_EMPTY))
 			continue;
 		d = alto_rtp_seq_diff(jb->c.highest_seq, p->seq);
 		if (d < 0 || d >= STORE_SLOTS) {
@@ -612,6 +633,12 @@ static bool try_start(struct alto_jitter_buffer *jb, uint32_t want)
 	if (span < (int64_t)jb->c.target + want &&
 	    jb->c.buffering_frames < jb->cfg.max_delay_ms * FRAMES_PER_MS)
 		return false;
+	/* padding placeholders before the first packet are of no use */
+	for (uint32_t i = 0; i < STORE_SLOTS; i++) {
+		struct stored_packet *p = &jb->c.store[i];
+		if (p->used && (p->flags & PKT_EMPTY) && alto_rtp_seq_diff(p->seq, lowest->seq) < 0)
+			remove_packet(jb, p);
+	}
 	jb->c.state = STATE_PLAYING;
 	jb->c.next_seq = lowest->seq;
 	jb->c.next_ts = lowest->ts;
@@ -707,28 +734,38 @@ static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want)
 	return n;
 }
 
+static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want);
+
 /* next_seq is missing and later packets are there. Returns 0 to look again. */
-static uint32_t conceal_loss(struct alto_jitter_buffer *jb)
+static uint32_t conceal_loss(struct alto_jitter_buffer *jb, uint32_t want)
 {
 	struct stored_packet *p = NULL;
-	int32_t missing;
+	int32_t missing, placeholders = 0;
 	int64_t gap;
 	uint32_t n;
 
-	for (uint32_t d = 1; d < STORE_SLOTS && p == NULL; d++)
-		p = lookup(jb, (uint16_t)(jb->c.next_seq + d));
-	if (p == NULL) {		/* cannot happen: stored packets are ahead */
-		clear_store(jb);
-		return 0;
+	for (uint32_t d = 1; d < STORE_SLOTS && p == NULL; d++) {
+		struct stored_packet *q = lookup(jb, (uint16_t)(jb->c.next_seq + d));
+		if (q != NULL && (q->flags & PKT_EMPTY))
+			placeholders++;
+		else
+			p = q;
 	}
-	missing = alto_rtp_seq_diff(p->seq, jb->c.next_seq);
+	if (p == NULL)			/* only padding ahead: nothing to play yet */
+		return starved(jb, want);
+	missing = alto_rtp_seq_diff(p->seq, jb->c.next_seq) - placeholders;
 	gap = alto_rtp_ts_diff(p->ts, jb->c.next_ts);
 
 	if (gap < GRAIN || gap / missing < GRAIN) {
 		/* their time has passed already (covered while starved) */
 		count(&jb->m.lost, (uint64_t)missing);
 		count(&jb->m.concealed, (uint64_t)missing);
-		jb->c.next_seq = p->seq;
+		while (jb->c.next_seq != p->seq) {	/* padding placeholders in between */
+			struct stored_packet *q = lookup(jb, jb->c.next_seq);
+			if (q != NULL)
+				remove_packet(jb, q);
+			jb->c.next_seq++;
+		}
 		return 0;
 	}
 	if (missing == 1 && (p->flags & PKT_HAS_FEC) && gap <= p->duration) {
@@ -773,6 +810,11 @@ static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
 		if ((p = lookup(jb, jb->c.next_seq)) != NULL) {
 			int64_t gap = alto_rtp_ts_diff(p->ts, jb->c.next_ts);
 
+			if (p->flags & PKT_EMPTY) {
+				remove_packet(jb, p);
+				jb->c.next_seq++;
+				continue;
+			}
 			if (gap > -GRAIN && gap < GRAIN)
 				return decode_packet(jb, p);
 			if (gap >= MAX_TS_GAP || gap <= -MAX_TS_GAP || gap < 0) {
@@ -789,7 +831,7 @@ static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
 		}
 		if (jb->c.n_stored == 0)
 			return starved(jb, want);
-		if ((n = conceal_loss(jb)) > 0)
+		if ((n = conceal_loss(jb, want)) > 0)
 			return n;
 	}
 	return silence(jb, want);
@@ -809,11 +851,14 @@ static void check_overflow(struct alto_jitter_buffer *jb, uint32_t n_frames)
 	for (uint32_t i = 0; i < STORE_SLOTS && jb->c.n_stored > 0; i++) {
 		p = lookup(jb, jb->c.next_seq);
 		if (p != NULL) {
+			bool empty = p->flags & PKT_EMPTY;
 			/* keep the packet that holds the start: at least the target remains */
-			if (alto_rtp_ts_diff(p->ts + p->duration, start) > 0 || p->seq == jb->c.highest_seq)
+			if (!empty && (alto_rtp_ts_diff(p->ts + p->duration, start) > 0 ||
+				       p->seq == jb->c.highest_seq))
 				break;
 			remove_packet(jb, p);
-			count(&jb->m.dropped, 1);
+			if (!empty)
+				count(&jb->m.dropped, 1);
 		}
 		jb->c.next_seq++;
 	}

@@ -120,6 +120,20 @@ static void send_until(struct sim *s, double now_ns)
 		s->seq = (uint16_t)((p.stray ? s->seq : p.seq) + 1);
 		s->transmitted++;
 		build_and_send(s, &p, send_ns);
+		if (p.padding_after) {
+			/* an RTP packet of padding only, with the next sequence number */
+			struct alto_rtp_packet pad = {
+				.payload_type = 111, .seq = s->seq, .timestamp = p.ts, .ssrc = p.ssrc,
+				.padding_len = 200,
+			};
+			struct sim_flight *f;
+			CHECK(s->n_flight < 512);
+			f = &s->flight[s->n_flight++];
+			CHECK_EQ(alto_rtp_build(&pad, f->buf, sizeof(f->buf), &f->len), 0);
+			f->arrival_ns = (uint64_t)(send_ns + s->base_delay_ms * 1e6 + 1e5);
+			f->order = s->order++;
+			s->seq++;
+		}
 	}
 }
 

@@ -39,6 +39,8 @@ struct sim_pkt {
 	double extra_delay_ms;		/* network hook: this packet only */
 	bool stray;			/* network hook: the rewritten seq is a one-off,
 					 * the stream goes on from the original one */
+	bool padding_after;		/* network hook: the sender follows this packet
+					 * with a padding-only one (bandwidth probe) */
 };
 
 struct sim_flight {

@@ -328,6 +328,45 @@ static void test_duplicates(void)
 	teardown(&f);
 }
 
+struct padding_net {
+	uint64_t pads, dropped;
+};
+
+static void net_padding(struct sim *s, struct sim_pkt *p)
+{
+	struct padding_net *n = s->net_data;
+	if (p->k % 5 == 2) {
+		p->padding_after = true;
+		n->pads++;
+	}
+	if (p->k % 50 == 30) {
+		p->copies = 0;		/* and a real loss now and then */
+		n->dropped++;
+	}
+}
+
+/* Padding-only packets (bandwidth probes) take sequence numbers: they are
+ * neither losses nor invalid, and real losses around them still are. */
+static void test_padding_packets(void)
+{
+	struct fixture f = { 0 };
+	struct padding_net net = { 0 };
+
+	setup(&f, 10);
+	f.sim.network = net_padding;
+	f.sim.net_data = &net;
+	f.sim.jitter_ms = 15;
+	sim_run(&f.sim, 10);
+	print_metrics("padding", f.jb, &f.sim);
+	struct alto_jitter_buffer_metrics m = metrics(f.jb);
+	CHECK(net.pads >= 90);
+	CHECK_EQ(m.lost, net.dropped);
+	CHECK_EQ(m.concealed, net.dropped);
+	CHECK_EQ(m.invalid + m.late + m.underruns + m.duplicate + m.resyncs, 0);
+	CHECK_EQ(silent_blocks(&f.sim, 0.5, 10, 0), 0);
+	teardown(&f);
+}
+
 static void net_one_late(struct sim *s, struct sim_pkt *p)
 {
 	if (p->k == 200)
@@ -521,7 +560,7 @@ static void test_bad_input(void)
 	pkt[1] = 96;
 	CHECK_EQ(alto_jitter_buffer_push(jb, pkt, 14, 1), -ENOTSUP);	/* unknown PT */
 	pkt[1] = 111;
-	CHECK_EQ(alto_jitter_buffer_push(jb, pkt, 12, 1), -EBADMSG);	/* no payload */
+	CHECK_EQ(alto_jitter_buffer_push(jb, pkt, 12, 1), 0);		/* no payload: padding */
 	pkt[12] = 0x03;						/* invalid Opus */
 	CHECK_EQ(alto_jitter_buffer_push(jb, pkt, 13, 1), -EBADMSG);
 	pkt[1] = 63;
@@ -543,9 +582,9 @@ static void test_bad_input(void)
 		refused += res == -ENOBUFS;
 	}
 	alto_jitter_buffer_get_metrics(jb, &m);
-	CHECK_EQ(m.invalid, 5);
+	CHECK_EQ(m.invalid, 4);
 	CHECK_EQ(m.overflow, refused);
-	CHECK_EQ(m.packets + m.overflow, 200);
+	CHECK_EQ(m.packets + m.overflow, 201);
 	CHECK(refused > 0);
 	/* pulling drains it; output is always produced */
 	for (int i = 0; i < 10; i++)
@@ -651,6 +690,7 @@ int main(void)
 	RUN(test_fec_recovery);
 	RUN(test_red_recovery);
 	RUN(test_duplicates);
+	RUN(test_padding_packets);
 	RUN(test_late_packet);
 	RUN(test_outage_underrun);
 	RUN(test_stall_then_burst);
