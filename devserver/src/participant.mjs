@@ -5,6 +5,7 @@
  * Runs on Node's event-loop thread; every handler is wrapped by SignalConnection's try/catch.
  */
 import { newId } from './ids.mjs';
+import { LevelMeter } from './speakers.mjs';
 import { mintToken } from './token.mjs';
 import {
   response, JoinResponse, ParticipantInfo, ParticipantInfo_State, ParticipantInfo_Kind, ParticipantPermission,
@@ -29,6 +30,8 @@ export class PublishedTrack {
     /** callbacks (rtpPacket) fed by the publisher's receiver */
     this.sinks = new Set();
     this.packets = 0;
+    /** audio levels the publisher reports (ssrc-audio-level), for active speakers */
+    this.meter = new LevelMeter();
   }
   get sid() { return this.info.sid; }
   /** Feed one received RTP packet to every subscriber. */

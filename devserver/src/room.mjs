@@ -4,6 +4,7 @@
  * tracks to subscribers. All of it runs on Node's single event-loop thread.
  */
 import { newId } from './ids.mjs';
+import { SpeakerTracker } from './speakers.mjs';
 import { Room as RoomInfo, ParticipantUpdate, ParticipantInfo_State, response } from './proto.mjs';
 
 export class Room {
@@ -14,6 +15,7 @@ export class Room {
     this.createdAt = Date.now();
     /** identity -> Participant */
     this.participants = new Map();
+    this.speakers = new SpeakerTracker(this);
   }
 
   info() {
@@ -76,7 +78,10 @@ export class Room {
     if (!p.grants.hidden) {
       for (const q of this.participants.values()) q.send(response('update', new ParticipantUpdate({ participants: [info] })));
     }
-    if (this.participants.size === 0) this.server.deleteRoom(this);
+    if (this.participants.size === 0) {
+      this.speakers.stop();
+      this.server.deleteRoom(this);
+    }
   }
 
   /** Every published track in the room except p's own. */

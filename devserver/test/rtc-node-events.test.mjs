@@ -90,3 +90,26 @@ test('the SDK with a token signed by the wrong secret is refused', { timeout: 60
   const exit = await p.exited;
   assert.equal(exit.code, 1);
 });
+
+test('active speakers: a peer sending a tone is active, and no longer once muted', { timeout: 60_000 }, async () => {
+  const obs = await observer('speak');
+  const b = startPeer({ url: server.url, room: 'speak', identity: 'bob' });
+  stops.push(() => b.stop());
+  await b.waitEvent('joined');
+  const a = startPeer({ url: server.url, room: 'speak', identity: 'alice', tone: 440 });
+  stops.push(() => a.stop());
+  const joined = await a.waitEvent('joined');
+  await b.waitEvent('active_speakers', (e) => e.identities.includes('alice'));
+  const on = await obs.waitFor('speakersChanged', (s) => s.speakers.some((x) => x.sid === joined.sid && x.active));
+  const level = on.speakers.find((x) => x.sid === joined.sid).level;
+  assert.ok(level > 0.05 && level <= 1, `level ${level}`);
+  assert.ok(!b.events.some((e) => e.event === 'active_speakers' && e.identities.includes('bob')), 'silent bob never active');
+  const mutedAt = Date.now();
+  const seenBefore = obs.messages.length;
+  a.mute();
+  await b.waitEvent('active_speakers', (e) => !e.identities.includes('alice') && e.t >= mutedAt);
+  const offMsg = () => obs.messages.slice(seenBefore).find((m) => m.message.case === 'speakersChanged' &&
+    m.message.value.speakers.some((x) => x.sid === joined.sid && !x.active));
+  for (let i = 0; i < 50 && !offMsg(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(offMsg(), 'the server reported alice inactive after the mute');
+});

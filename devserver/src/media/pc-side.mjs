@@ -6,6 +6,7 @@
  */
 import { createPeerConnection } from './werift-setup.mjs';
 import { usableCandidate } from './sdp.mjs';
+import { audioLevelId, packetLevel } from '../speakers.mjs';
 
 /** PeerConnections open right now (for /debug/stats). */
 export let openPeerConnections = 0;
@@ -111,7 +112,10 @@ export class PcSide {
       t.feedSubscribed = true;
       track.onReceiveRtp.subscribe((rtp) => {
         const pub = this.linked.get(t);
-        if (pub && typeof pub === 'object') pub.push(rtp);
+        if (!pub || typeof pub !== 'object') return;
+        const dbov = packetLevel(rtp, audioLevelId(t));
+        if (dbov !== undefined) pub.meter.observe(dbov);
+        pub.push(rtp);
       });
     }
     const published = this.p.onTrackMedia(cid);
