@@ -18,7 +18,7 @@
  * or --duration leave the room cleanly (exit 0).
  * Output: one JSON object per line on stdout, {"event": ..., ...}: joined, participant_joined,
  * participant_left, track_published, track_unpublished, track_subscribed, track_unsubscribed,
- * track_muted, track_unmuted, local_track_published, local_track_unpublished, publishing, active_speakers, muted, unmuted, recording,
+ * track_muted, track_unmuted, local_track_published, local_track_unpublished, publishing, active_speakers, connection_quality, muted, unmuted, recording,
  * reconnecting, reconnected, disconnected, left, error. Diagnostics go to stderr.
  */
 import readline from 'node:readline';
@@ -184,6 +184,7 @@ room
   .on(RoomEvent.TrackUnsubscribed, (_track, pub, p) => emit('track_unsubscribed', { identity: p.identity, track: pub.sid }))
   .on(RoomEvent.TrackMuted, (pub, p) => emit('track_muted', { identity: p.identity, track: pub.sid }))
   .on(RoomEvent.TrackUnmuted, (pub, p) => emit('track_unmuted', { identity: p.identity, track: pub.sid }))
+  .on(RoomEvent.ConnectionQualityChanged, (quality, p) => emit('connection_quality', { identity: p.identity, quality }))
   .on(RoomEvent.ActiveSpeakersChanged, (speakers) => emit('active_speakers', { identities: speakers.map((p) => p.identity) }))
   .on(RoomEvent.Reconnecting, () => emit('reconnecting'))
   .on(RoomEvent.Reconnected, () => emit('reconnected'))

@@ -6,6 +6,7 @@
  */
 import { newId } from './ids.mjs';
 import { LevelMeter } from './speakers.mjs';
+import { LossMeter } from './quality.mjs';
 import { mintToken } from './token.mjs';
 import {
   response, JoinResponse, ParticipantInfo, ParticipantInfo_State, ParticipantInfo_Kind, ParticipantPermission,
@@ -32,11 +33,14 @@ export class PublishedTrack {
     this.packets = 0;
     /** audio levels the publisher reports (ssrc-audio-level), for active speakers */
     this.meter = new LevelMeter();
+    /** sequence numbers seen, for connection quality */
+    this.loss = new LossMeter();
   }
   get sid() { return this.info.sid; }
   /** Feed one received RTP packet to every subscriber. */
   push(rtp) {
     this.packets++;
+    this.loss.observe(rtp.header.sequenceNumber);
     for (const sink of this.sinks) {
       try { sink(rtp); } catch { /* one subscriber's failure is not the publisher's */ }
     }

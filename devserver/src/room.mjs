@@ -5,6 +5,7 @@
  */
 import { newId } from './ids.mjs';
 import { SpeakerTracker } from './speakers.mjs';
+import { QualityTracker } from './quality.mjs';
 import { Room as RoomInfo, ParticipantUpdate, ParticipantInfo_State, response } from './proto.mjs';
 
 export class Room {
@@ -16,6 +17,7 @@ export class Room {
     /** identity -> Participant */
     this.participants = new Map();
     this.speakers = new SpeakerTracker(this);
+    this.quality = new QualityTracker(this);
   }
 
   info() {
@@ -80,6 +82,7 @@ export class Room {
     }
     if (this.participants.size === 0) {
       this.speakers.stop();
+      this.quality.stop();
       this.server.deleteRoom(this);
     }
   }

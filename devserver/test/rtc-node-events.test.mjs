@@ -113,3 +113,16 @@ test('active speakers: a peer sending a tone is active, and no longer once muted
   for (let i = 0; i < 50 && !offMsg(); i++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(offMsg(), 'the server reported alice inactive after the mute');
 });
+
+test('connection quality: a healthy publisher is reported EXCELLENT to everyone', { timeout: 60_000 }, async () => {
+  const obs = await observer('quality');
+  const a = startPeer({ url: server.url, room: 'quality', identity: 'alice', tone: 440 });
+  stops.push(() => a.stop());
+  const joined = await a.waitEvent('joined');
+  await a.waitEvent('publishing');
+  const q = await obs.waitFor('connectionQuality', (u) => u.updates.some((x) => x.participantSid === joined.sid &&
+    x.quality === lk.ConnectionQuality.EXCELLENT), 20_000);
+  assert.ok(q.updates.find((x) => x.participantSid === joined.sid).score > 4);
+  const ev = await a.waitEvent('connection_quality', (e) => e.identity === 'alice', 20_000);
+  assert.ok(ev.quality !== undefined);
+});
