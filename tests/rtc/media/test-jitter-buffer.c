@@ -132,6 +132,15 @@ static void test_in_order(void)
 	CHECK_EQ(m.lost + m.concealed + m.late + m.duplicate + m.underruns + m.dropped + m.resyncs, 0);
 	CHECK_EQ(m.frames, f.sim.pulled);
 	CHECK_EQ(bad_tone_windows(&f.sim, 0.5, 10, 1.0, 0), 0);
+	/* the frequency: over one second, 440 Hz and not its neighbours */
+	const float *x = f.sim.record + 5 * 48000;
+	double at = goertzel_amplitude(x, 48000, 1, 440.0, 48000);
+	fprintf(stderr, "in order: 440 Hz at %.2f dBFS, 437/443 Hz at %.1f/%.1f dBFS\n", to_db(at),
+		to_db(goertzel_amplitude(x, 48000, 1, 437.0, 48000)),
+		to_db(goertzel_amplitude(x, 48000, 1, 443.0, 48000)));
+	CHECK_NEAR(to_db(at), to_db(TONE_AMP), 0.5);
+	CHECK(goertzel_amplitude(x, 48000, 1, 437.0, 48000) < 0.05 * at);
+	CHECK(goertzel_amplitude(x, 48000, 1, 443.0, 48000) < 0.05 * at);
 	teardown(&f);
 }
 
