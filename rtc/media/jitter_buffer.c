@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delay_estimator.h"
 #include "opus_codec.h"
 #include "red.h"
 #include "rtp.h"
@@ -52,14 +53,7 @@
 #define OVERFLOW_MARGIN		(80 * FRAMES_PER_MS)
 #define TARGET_MARGIN		(5 * FRAMES_PER_MS)
 
-/* delay estimator: decaying histogram of the arrival delay variation */
-#define HIST_BUCKETS		100
-#define HIST_BUCKET_NS		5000000ll	/* 5 ms buckets, up to 500 ms */
-#define HIST_FORGET		0.9993		/* ~1400 packets, 28 s at 20 ms (NetEq's) */
-#define HIST_PERCENTILE		0.97
-#define HIST_MIN_PACKETS	50
-#define HIST_PRIOR		0.5
-#define MIN_WINDOW_NS		2000000000ull	/* the delay floor is the min of 2-4 s */
+#define MIN_PACKETS_MEASURED	50		/* before: the start delay is the target */
 
 #define SLOT_RED		(1u << 0)
 #define SLOT_NEW_SOURCE		(1u << 1)
@@ -91,17 +85,6 @@ struct stored_packet {
 enum play_state {
 	STATE_BUFFERING,	/* collecting packets until the target is reached */
 	STATE_PLAYING,
-};
-
-struct delay_estimator {
-	bool have_ts;
-	uint64_t ts_ext;		/* unwrapped RTP time of the last packet */
-	uint64_t window_start_ns;
-	int64_t cur_min, prev_min;	/* delay floor over the current/previous window */
-	double hist[HIST_BUCKETS];
-	double total;
-	uint32_t n_packets;
-	uint32_t percentile_frames;
 };
 
 /* Each counter has one writer (push: packets/invalid/overflow; pull: the
@@ -147,7 +130,7 @@ struct alto_jitter_buffer {
 		double last_energy;
 		uint32_t target;	/* frames */
 		uint32_t pcm_pos, pcm_len;
-		struct delay_estimator est;
+		struct alto_delay_estimator est;
 		struct stored_packet store[STORE_SLOTS];
 		float pcm[MAX_FRAMES * 2];
 	} c;
@@ -192,11 +175,7 @@ int alto_jitter_buffer_create(struct alto_jitter_buffer **out, const struct alto
 	}
 	jb->c.state = STATE_BUFFERING;
 	jb->c.last_duration = DEFAULT_PACKET_FRAMES;
-	/* Prior: as if half a window of packets had come without jitter, so
-	 * that one early spike (a stall and its burst: 25 packets) does not
-	 * read as 3 % of the stream; real jitter outweighs it in seconds. */
-	jb->c.est.hist[0] = HIST_PRIOR;
-	jb->c.est.total = HIST_PRIOR;
+	alto_delay_estimator_init(&jb->c.est, RATE);
 	jb->c.target = cfg->start_delay_ms * FRAMES_PER_MS;
 	if (jb->c.target < cfg->min_delay_ms * FRAMES_PER_MS)
 		jb->c.target = cfg->min_delay_ms * FRAMES_PER_MS;
@@ -307,10 +286,10 @@ static void update_target(struct alto_jitter_buffer *jb)
 	/* The delay is measured right after a pull: what must be left then is
 	 * the arrival jitter plus one packet (the next one may be due just
 	 * before the following pull). The pull itself comes on top. */
-	if (jb->c.est.n_packets < HIST_MIN_PACKETS)
+	if (alto_delay_estimator_packets(&jb->c.est) < MIN_PACKETS_MEASURED)
 		target = cfg->start_delay_ms * FRAMES_PER_MS;
 	else
-		target = jb->c.est.percentile_frames + jb->c.last_duration + TARGET_MARGIN;
+		target = alto_delay_estimator_percentile(&jb->c.est) + jb->c.last_duration + TARGET_MARGIN;
 	if (target < cfg->min_delay_ms * FRAMES_PER_MS)
 		target = cfg->min_delay_ms * FRAMES_PER_MS;
 	if (target > cfg->max_delay_ms * FRAMES_PER_MS)
@@ -318,52 +297,9 @@ static void update_target(struct alto_jitter_buffer *jb)
 	jb->c.target = target;
 }
 
-/* NetEq-like: the delay of each packet relative to the fastest one of the
- * last 2-4 s (which also cancels clock drift), into a histogram that
- * forgets; the target follows its high percentile. */
 static void estimate_delay(struct alto_jitter_buffer *jb, uint32_t ts, uint64_t arrival_ns)
 {
-	struct delay_estimator *e = &jb->c.est;
-	int64_t delay, base, rel;
-	uint32_t bucket;
-	double need, acc = 0.0;
-
-	if (!e->have_ts) {
-		e->have_ts = true;
-		e->ts_ext = (1ull << 32) | ts;	/* room below for reordered packets */
-		e->window_start_ns = arrival_ns;
-		e->cur_min = e->prev_min = INT64_MAX;
-	} else {
-		e->ts_ext = alto_rtp_ts_unwrap(e->ts_ext, ts);
-	}
-	/* RTP time in ns: 1e9 / 48000 = 62500 / 3 */
-	delay = (int64_t)arrival_ns - (int64_t)(e->ts_ext * 62500 / 3);
-	if (arrival_ns - e->window_start_ns > MIN_WINDOW_NS) {
-		e->prev_min = e->cur_min;
-		e->cur_min = INT64_MAX;
-		e->window_start_ns = arrival_ns;
-	}
-	if (delay < e->cur_min)
-		e->cur_min = delay;
-	base = e->cur_min < e->prev_min ? e->cur_min : e->prev_min;
-	rel = delay - base;
-	bucket = rel / HIST_BUCKET_NS >= HIST_BUCKETS ? HIST_BUCKETS - 1 : (uint32_t)(rel / HIST_BUCKET_NS);
-
-	for (uint32_t b = 0; b < HIST_BUCKETS; b++)
-		e->hist[b] *= HIST_FORGET;
-	e->hist[bucket] += 1.0 - HIST_FORGET;
-	e->total = e->total * HIST_FORGET + (1.0 - HIST_FORGET);
-	e->n_packets++;
-
-	need = e->total * HIST_PERCENTILE;
-	for (uint32_t b = 0; b < HIST_BUCKETS; b++) {
-		acc += e->hist[b];
-		if (acc >= need) {
-			/* upper edge of the bucket, in frames */
-			e->percentile_frames = (uint32_t)((b + 1) * (HIST_BUCKET_NS / 1000000) * FRAMES_PER_MS);
-			break;
-		}
-	}
+	alto_delay_estimator_update(&jb->c.est, ts, arrival_ns);
 	update_target(jb);
 }
 
@@ -401,7 +337,7 @@ static void restart(struct alto_jitter_buffer *jb)
 	jb->c.in_gap = false;
 	jb->c.last_len = 0;
 	jb->c.last_energy = 0.0;
-	jb->c.est.have_ts = false;	/* new timeline; the jitter histogram stays */
+	alto_delay_estimator_new_timeline(&jb->c.est);
 }
 
 /* A sequence number far from where we are: believed when its successor
