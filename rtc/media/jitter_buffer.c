@@ -124,6 +124,7 @@ struct alto_jitter_buffer {
 		bool dtx_idle;		/* starved because the sender is in DTX */
 		bool underrun_counted;
 		bool in_gap;
+		uint32_t gap_hold;	/* silence held in this gap, frames */
 		uint32_t underrun_plc;
 		uint32_t last_duration;
 		uint16_t last_len;
@@ -335,6 +336,7 @@ static void restart(struct alto_jitter_buffer *jb)
 	jb->c.starving = false;
 	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
+	jb->c.gap_hold = 0;
 	jb->c.last_len = 0;
 	jb->c.last_energy = 0.0;
 	alto_delay_estimator_new_timeline(&jb->c.est);
@@ -602,6 +604,7 @@ static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packe
 	jb->c.starving = false;
 	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
+	jb->c.gap_hold = 0;
 	remove_packet(jb, p);
 	return (uint32_t)n;
 }
@@ -621,10 +624,16 @@ static uint32_t silence_gap(struct alto_jitter_buffer *jb, int64_t gap, uint32_t
 		jb->c.next_ts += (uint32_t)skip;
 		return 0;
 	}
-	if (excess < -GRAIN) {
-		/* too little: play silence without moving on */
+	if (excess < -GRAIN && jb->c.gap_hold < jb->c.target) {
+		/* too little: play silence without moving on, while a talk spurt
+		 * fills the buffer; a lone comfort-noise packet in DTX will not,
+		 * so hold for at most the target */
 		n = want < (uint64_t)-excess ? want : (uint32_t)-excess;
-		return silence(jb, n);
+		if (n > jb->c.target - jb->c.gap_hold)
+			n = jb->c.target - jb->c.gap_hold;
+		n = silence(jb, n);
+		jb->c.gap_hold += n;
+		return n;
 	}
 	n = want < gap ? want : (uint32_t)gap;
 	n = silence(jb, n);

@@ -252,3 +252,8 @@ int alto_opus_encoder_frame_size(const struct alto_opus_encoder *e)
 {
 	return e ? e->frame_size : -EINVAL;
 }
+
+int alto_opus_encoder_channels(const struct alto_opus_encoder *e)
+{
+	return e ? e->channels : -EINVAL;
+}

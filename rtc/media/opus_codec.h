@@ -76,5 +76,6 @@ int alto_opus_encode(struct alto_opus_encoder *enc, const float *pcm, uint8_t *o
 int alto_opus_encoder_set_bitrate(struct alto_opus_encoder *enc, int bitrate);
 int alto_opus_encoder_set_packet_loss(struct alto_opus_encoder *enc, int percent);
 int alto_opus_encoder_frame_size(const struct alto_opus_encoder *enc);
+int alto_opus_encoder_channels(const struct alto_opus_encoder *enc);
 
 #endif
