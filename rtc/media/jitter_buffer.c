@@ -2,7 +2,7 @@
  * threads, the hand-off and the delay/drift policy.
  *
  * Layout: the producer (network thread) owns `producer` and writes hand-off
- * slots; the consumer (real-time thread) owns everything under `consumer`.
+ * slots; the consumer (real-time thread) owns everything under `c`.
  * The only shared state is the slot ring (indices published with
  * release/acquire) and the metrics (relaxed atomics, one writer each).
  *
