@@ -9,6 +9,10 @@
  */
 import { RTCPeerConnection } from 'werift';
 import { connectSignal, lk } from './signal-client.mjs';
+import { installWeriftPatches } from '../src/media/werift-setup.mjs';
+
+// werift asks stun.l.google.com without this: tests talk to this machine only
+installWeriftPatches();
 
 const { SessionDescription, TrickleRequest, SignalTarget, UpdateSubscription } = lk;
 

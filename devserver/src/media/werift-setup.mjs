@@ -6,7 +6,8 @@
  *   RED is not configured, so the server answers Opus only and never forwards RED.
  * - ICE host candidates on loopback and on this machine's interface address (libwebrtc gathers
  *   no loopback candidates), each UDP socket bound to its own address rather than 0.0.0.0
- *   (see bindEachCandidateToItsAddress), no IPv6, no TCP, no STUN/TURN; STUN requests and
+ *   (see installWeriftPatches), no IPv6, no TCP, no STUN/TURN (werift would ask Google's STUN
+ *   server otherwise); STUN requests and
  *   candidate pairs from addresses that are not this machine's are ignored.
  */
 import { Connection, RTCPeerConnection, RTCRtpCodecParameters, useSdesMid, useAudioLevelIndication } from 'werift';
@@ -15,18 +16,28 @@ import { isLocalAddress } from '../net.mjs';
 let patched = false;
 
 /**
- * werift binds every host-candidate socket to the single `iceInterfaceAddresses` entry (or to
- * 0.0.0.0 without one) and then advertises each gathered address on it. Gather one address at
- * a time with that entry set to the address, so each socket is bound to exactly the address it
- * advertises. The entry is read synchronously when the socket is created, so restoring it
- * right after each call is safe.
+ * Two changes to werift's ICE gathering, for every werift PeerConnection in this process:
+ *
+ * - No STUN: without a STUN server in iceServers werift falls back to stun.l.google.com:19302
+ *   and sends it a binding request from every host candidate. This server (and every test
+ *   client built on werift) talks to this machine only, so the STUN and TURN servers are
+ *   cleared before gathering.
+ * - One socket per address: werift binds every host-candidate socket to the single
+ *   `iceInterfaceAddresses` entry (or to 0.0.0.0 without one) and then advertises each gathered
+ *   address on it. Gather one address at a time with that entry set to the address, so each
+ *   socket is bound to exactly the address it advertises. The entry is read synchronously when
+ *   the socket is created, so restoring it right after each call is safe.
  */
-function bindEachCandidateToItsAddress() {
+export function installWeriftPatches() {
   if (patched) return;
   patched = true;
   const original = Connection?.prototype?.getCandidatePromises;
-  if (typeof original !== 'function') return; // another werift: keep its default (0.0.0.0)
-  Connection.prototype.getCandidatePromises = function getCandidatePromisesPerAddress(addresses, timeout) {
+  if (typeof original !== 'function') {
+    throw new Error('werift without Connection.getCandidatePromises: cannot keep ICE to this machine');
+  }
+  Connection.prototype.getCandidatePromises = function getCandidatePromisesLocalOnly(addresses, timeout) {
+    this.stunServer = undefined;
+    this.turnServer = undefined;
     const saved = this.options.interfaceAddresses;
     const out = [];
     try {
@@ -65,6 +76,6 @@ export function peerConfig(addresses) {
 }
 
 export function createPeerConnection(addresses) {
-  bindEachCandidateToItsAddress();
+  installWeriftPatches();
   return new RTCPeerConnection(peerConfig(addresses));
 }
