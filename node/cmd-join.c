@@ -1,8 +1,13 @@
-/* `alto join`: join a LiveKit room and follow it, one line per event.
+/* `alto join`: join a LiveKit room, play it into the PipeWire graph and
+ * follow it, one line per event.
  *
- * In this version alto does signaling only (no media yet): it joins without
- * a publisher offer, lists the room and reports every change. The whole
- * network side runs on one GMainContext (the main thread's here).
+ * The room session (room-session.h) does the work: every remote audio track
+ * becomes a playback stream linked to the room mixer, whose outputs go to
+ * the default sink (or --target). This file owns the PipeWire main loop
+ * (pw_main_loop on the main thread: graph events, signals) and prints the
+ * events: signaling ones from the session's network thread (the observer),
+ * graph ones from the main loop. Without a reachable PipeWire daemon, or
+ * with --no-audio, alto follows the room without media (signaling only).
  * SIGINT/SIGTERM: leave{CLIENT_INITIATED} is sent, the socket closed, exit 0;
  * a second signal exits at once. */
 #include "cli.h"
@@ -17,20 +22,26 @@
 #include <time.h>
 
 #include <glib.h>
-#include <glib-unix.h>
+#include <pipewire/pipewire.h>
 
 #include "alto-signal.h"
 #include "alto-token.h"
+#include "room-session.h"
 
 #define JOIN_TOKEN_VALID_FOR (24 * 3600)
 
+/* Fields written by the observer (network thread) are read by the main
+ * thread only after `ended`, which reaches it through the session's
+ * mutex-protected hand-off. */
 struct join {
-	GMainLoop *loop;
-	struct alto_signal_client *client;
+	struct pw_main_loop *loop;
+	struct alto_room_session *session;
 	struct join_output out;
 	int verbose;
-	bool ever_joined;
-	bool leaving;
+	bool ever_joined;		/* network thread */
+	bool leaving;			/* network thread (output) */
+	bool signalled;			/* main thread */
+	bool media_failed;		/* main thread */
 	int exit_code;
 };
 
@@ -39,10 +50,13 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: alto join [URL] --room R --identity I [OPTIONS]\n"
 		"\n"
-		"Joins room R on the LiveKit server at URL (default: LIVEKIT_URL, else ws://localhost:7880)\n"
-		"and prints one line per event: joined, participant_joined, participant_left,\n"
-		"participant_updated, track_published, track_unpublished, track_muted, track_unmuted,\n"
-		"speakers, quality, reconnecting, reconnected, left. Ctrl-C leaves the room.\n"
+		"Joins room R on the LiveKit server at URL (default: LIVEKIT_URL, else ws://localhost:7880),\n"
+		"plays every remote participant into the PipeWire graph (one stream each, mixed by the\n"
+		"room mixer \"LiveKit: R\" into the default sink) and prints one line per event: joined,\n"
+		"participant_joined, participant_left, participant_updated, track_published,\n"
+		"track_unpublished, track_muted, track_unmuted, speakers, quality, room_mixer,\n"
+		"mixer_output, participant_stream_added, participant_stream_removed, error,\n"
+		"reconnecting, reconnected, left. Ctrl-C leaves the room.\n"
 		"\n"
 		"  -r, --room R            room to join (with --token: must match the token's room)\n"
 		"  -i, --identity I        participant identity (with --token: must match)\n"
@@ -56,7 +70,11 @@ static void usage(FILE *out)
 		"      --insecure          wss: accept any server certificate\n"
 		"      --legacy            use the legacy two-PeerConnection endpoint /rtc only\n"
 		"      --no-auto-subscribe do not subscribe to tracks automatically\n"
-		"  -v, --verbose           signaling diagnostics on stderr (twice: more)\n"
+		"      --no-audio          follow the room only: no media, nothing in the PipeWire graph\n"
+		"      --target NODE       link the room mixer to NODE (node.name or id) instead of the\n"
+		"                          default sink\n"
+		"      --latency MS        jitter buffer target floor in ms (default: adaptive from 20)\n"
+		"  -v, --verbose           diagnostics on stderr (twice: more)\n"
 		"  -h, --help\n"
 		"\n"
 		"Exit codes: 0 left, 1 usage, 2 access refused, 3 cannot connect after --max-retries,\n"
@@ -73,7 +91,7 @@ static void check_output(struct join *j)
 	if (!ferror(j->out.out) || j->leaving)
 		return;
 	j->leaving = true;
-	alto_signal_client_leave(j->client);
+	alto_room_session_leave(j->session);
 }
 
 static void on_joined(void *data, const struct alto_join_info *info)
@@ -88,10 +106,11 @@ static void on_joined(void *data, const struct alto_join_info *info)
 static void on_resumed(void *data, const struct alto_resume_info *info)
 {
 	struct join *j = data;
+	struct alto_signal_client *client = alto_room_session_signal_client(j->session);
 	const struct alto_participant_info *const *list;
-	size_t n = alto_signal_client_get_participants(j->client, &list);
+	size_t n = alto_signal_client_get_participants(client, &list);
 
-	join_output_resumed(&j->out, alto_signal_client_get_room(j->client), list, n);
+	join_output_resumed(&j->out, alto_signal_client_get_room(client), list, n);
 	check_output(j);
 }
 
@@ -123,7 +142,7 @@ static void on_left(void *data, const struct alto_left_info *info)
 	join_output_left(&j->out, info, j->exit_code);
 	if (j->exit_code != ALTO_EXIT_OK)
 		alto_errorf("%s", info->message);
-	g_main_loop_quit(j->loop);
+	/* the session tells the main loop (`ended`) */
 }
 
 static void on_participant_joined(void *data, const struct alto_participant_info *p)
@@ -182,7 +201,7 @@ static void on_rtt(void *data, uint32_t rtt_ms)
 		fprintf(stderr, "%s: signal round trip %u ms\n", alto_prog, rtt_ms);
 }
 
-static const struct alto_signal_events join_events = {
+static const struct alto_signal_events observer_events = {
 	.version = ALTO_VERSION_SIGNAL_EVENTS,
 	.joined = on_joined,
 	.resumed = on_resumed,
@@ -199,32 +218,76 @@ static const struct alto_signal_events join_events = {
 	.rtt = on_rtt,
 };
 
-/* ------------------------------------------------------------------ signals, logs */
+/* ------------------------------------------------------------------ room session events (main loop) */
 
-static gboolean on_signal(gpointer data)
+static void on_mixer_ready(void *data, const char *node_name, uint32_t node_id)
+{
+	join_output_mixer(&((struct join *)data)->out, node_name, node_id);
+}
+
+static void on_output_linked(void *data, const char *target_name, uint32_t target_id)
+{
+	join_output_output_linked(&((struct join *)data)->out, target_name, target_id);
+}
+
+static void on_stream_added(void *data, const struct alto_participant_stream_info *info)
+{
+	join_output_stream(&((struct join *)data)->out, "participant_stream_added", info);
+}
+
+static void on_stream_removed(void *data, const struct alto_participant_stream_info *info)
+{
+	join_output_stream(&((struct join *)data)->out, "participant_stream_removed", info);
+}
+
+static void on_session_error(void *data, int res, const char *message)
 {
 	struct join *j = data;
 
-	if (j->leaving) {
+	join_output_error(&j->out, res, message);
+	if (j->verbose)
+		alto_errorf("%s", message);
+	if (res == -EPIPE && !j->media_failed) {
+		/* the graph is gone: nothing left to play into */
+		j->media_failed = true;
+		alto_errorf("%s: leaving the room", message);
+		alto_room_session_leave(j->session);
+	}
+}
+
+static void on_ended(void *data)
+{
+	pw_main_loop_quit(((struct join *)data)->loop);
+}
+
+static const struct alto_room_session_events session_events = {
+	.version = ALTO_VERSION_ROOM_SESSION_EVENTS,
+	.mixer_ready = on_mixer_ready,
+	.output_linked = on_output_linked,
+	.stream_added = on_stream_added,
+	.stream_removed = on_stream_removed,
+	.error = on_session_error,
+	.ended = on_ended,
+};
+
+/* ------------------------------------------------------------------ signals, logs */
+
+/* main loop thread (signalfd source) */
+static void on_signal(void *data, int signal_number)
+{
+	struct join *j = data;
+
+	if (j->signalled) {
 		/* a second Ctrl-C: do not wait for the server */
 		j->exit_code = ALTO_EXIT_OK;
-		g_main_loop_quit(j->loop);
-		return G_SOURCE_CONTINUE;
+		pw_main_loop_quit(j->loop);
+		return;
 	}
-	j->leaving = true;
-	alto_signal_client_leave(j->client);
-	return G_SOURCE_CONTINUE;
+	j->signalled = true;
+	alto_room_session_leave(j->session);
 }
 
-static GSource *add_signal(struct join *j, GMainContext *ctx, int signum)
-{
-	GSource *s = g_unix_signal_source_new(signum);
-
-	g_source_set_callback(s, on_signal, j, NULL);
-	g_source_attach(s, ctx);
-	return s;
-}
-
+/* any thread (GLib serialises handler calls) */
 static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
 {
 	const struct join *j = data;
@@ -264,12 +327,25 @@ static int check_token(const char *token, const char *room, const char *identity
 	return res;
 }
 
+/* The room a given token grants (for naming the graph objects). */
+static char *room_of_token(const char *token)
+{
+	struct alto_token_claims c;
+	char *room = NULL;
+
+	if (alto_token_decode(token, &c) == 0) {
+		room = g_strdup(c.room);
+		alto_token_claims_clear(&c);
+	}
+	return room;
+}
+
 /* ------------------------------------------------------------------ main */
 
 int alto_cmd_join(int argc, char **argv)
 {
 	enum { OPT_API_KEY = 256, OPT_SECRET_FILE, OPT_JSON, OPT_MAX_RETRIES, OPT_INSECURE, OPT_LEGACY,
-	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL };
+	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL, OPT_NO_AUDIO, OPT_TARGET, OPT_LATENCY };
 	static const struct option options[] = {
 		{ "room", required_argument, NULL, 'r' },
 		{ "identity", required_argument, NULL, 'i' },
@@ -283,18 +359,23 @@ int alto_cmd_join(int argc, char **argv)
 		{ "legacy", no_argument, NULL, OPT_LEGACY },
 		{ "no-auto-subscribe", no_argument, NULL, OPT_NO_AUTO_SUBSCRIBE },
 		{ "url", required_argument, NULL, OPT_URL },
+		{ "no-audio", no_argument, NULL, OPT_NO_AUDIO },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "latency", required_argument, NULL, OPT_LATENCY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *room = NULL, *identity = NULL, *name = NULL, *token_arg = NULL, *api_key = NULL;
 	const char *secret_file = NULL, *url = NULL;
-	struct alto_signal_config cfg = { .max_retries = -1 };
+	struct alto_room_session_config cfg = { .max_retries = -1 };
 	struct alto_credentials cred;
 	struct join j = { .out = { .json = false, .out = stdout }, .exit_code = ALTO_EXIT_INTERNAL };
-	GMainContext *ctx;
-	GSource *sigint, *sigterm;
-	char *token = NULL;
+	struct pw_context *context = NULL;
+	struct pw_core *core = NULL;
+	struct spa_source *sigint, *sigterm;
+	char *token = NULL, *token_room = NULL;
+	bool no_audio = false;
 	int c, res;
 
 	optind = 1;
@@ -323,6 +404,20 @@ int alto_cmd_join(int argc, char **argv)
 		case OPT_LEGACY: cfg.mode = ALTO_SIGNAL_MODE_LEGACY; break;
 		case OPT_NO_AUTO_SUBSCRIBE: cfg.no_auto_subscribe = true; break;
 		case OPT_URL: url = optarg; break;
+		case OPT_NO_AUDIO: no_audio = true; break;
+		case OPT_TARGET: cfg.target = optarg; break;
+		case OPT_LATENCY: {
+			char *end = NULL;
+			long v;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 2000) {
+				alto_errorf("--latency: '%s' is not a number of milliseconds (0 to 2000)", optarg);
+				return ALTO_EXIT_USAGE;
+			}
+			cfg.latency_ms = (uint32_t)v;
+			break;
+		}
 		case 'v': j.verbose++; break;
 		case 'h': usage(stdout); return ALTO_EXIT_OK;
 		default: usage(stderr); return ALTO_EXIT_USAGE;
@@ -343,6 +438,7 @@ int alto_cmd_join(int argc, char **argv)
 			return res;
 		}
 		token = g_strdup(cred.token);
+		token_room = room_of_token(token);
 	} else {
 		struct alto_token_grants g = {
 			.identity = identity, .name = name, .room = room, .room_join = true,
@@ -372,33 +468,67 @@ int alto_cmd_join(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	g_log_set_handler("alto-signal", G_LOG_LEVEL_MASK, log_handler, &j);
+	g_log_set_handler("alto-room", G_LOG_LEVEL_MASK, log_handler, &j);
+	g_log_set_handler("alto.rtc.pc", G_LOG_LEVEL_MASK, log_handler, &j);
+	g_log_set_handler("alto.rtc.ice", G_LOG_LEVEL_MASK, log_handler, &j);
+	g_log_set_handler("alto.rtc.dtls", G_LOG_LEVEL_MASK, log_handler, &j);
 
-	ctx = g_main_context_new();
-	j.loop = g_main_loop_new(ctx, FALSE);
+	pw_init(NULL, NULL);
+	j.loop = pw_main_loop_new(NULL);
+	if (j.loop == NULL) {
+		alto_errorf("cannot create the PipeWire main loop: %s", g_strerror(errno));
+		goto out_token;
+	}
+	/* signals are blocked (signalfd) before the network thread exists, so
+	 * that it inherits the mask and SIGINT always reaches this loop */
+	sigint = pw_loop_add_signal(pw_main_loop_get_loop(j.loop), SIGINT, on_signal, &j);
+	sigterm = pw_loop_add_signal(pw_main_loop_get_loop(j.loop), SIGTERM, on_signal, &j);
+
+	if (!no_audio) {
+		context = pw_context_new(pw_main_loop_get_loop(j.loop),
+				pw_properties_new(PW_KEY_APP_NAME, "alto", NULL), 0);
+		if (context)
+			core = pw_context_connect(context, NULL, 0);
+		if (core == NULL && j.verbose)
+			alto_errorf("no PipeWire daemon (%s): following the room without audio",
+				    g_strerror(errno));
+	}
+	j.out.audio = core != NULL;
+
 	cfg.url = cred.url;
 	cfg.token = token;
-	j.client = alto_signal_client_new(ctx, &cfg, &join_events, &j);
+	cfg.room = room ? room : token_room;
+	cfg.observer = &observer_events;
+	cfg.observer_data = &j;
+	j.session = alto_room_session_new(pw_main_loop_get_loop(j.loop), context, core, &cfg,
+					  &session_events, &j);
 	memset(token, 0, strlen(token));
-	g_free(token);
-	if (j.client == NULL) {
-		alto_errorf("cannot start the signaling client: %s", g_strerror(errno));
-		alto_credentials_clear(&cred);
-		g_main_loop_unref(j.loop);
-		g_main_context_unref(ctx);
-		return errno == EINVAL ? ALTO_EXIT_USAGE : ALTO_EXIT_INTERNAL;
+	if (j.session == NULL) {
+		alto_errorf("cannot start the room session: %s%s", g_strerror(errno),
+			    errno == ENOENT ? " (is SPA_PLUGIN_DIR set? the room mixer plugin was not found)" : "");
+		j.exit_code = ALTO_EXIT_INTERNAL;
+		goto out_pw;
 	}
 	alto_credentials_clear(&cred);
-	sigint = add_signal(&j, ctx, SIGINT);
-	sigterm = add_signal(&j, ctx, SIGTERM);
 
-	g_main_loop_run(j.loop);
+	pw_main_loop_run(j.loop);
 
-	alto_signal_client_destroy(j.client);
-	g_source_destroy(sigint);
-	g_source_unref(sigint);
-	g_source_destroy(sigterm);
-	g_source_unref(sigterm);
-	g_main_loop_unref(j.loop);
-	g_main_context_unref(ctx);
+	alto_room_session_destroy(j.session);
+	if (j.media_failed && j.exit_code == ALTO_EXIT_OK)
+		j.exit_code = ALTO_EXIT_INTERNAL;
+out_pw:
+	if (core)
+		pw_core_disconnect(core);
+	if (context)
+		pw_context_destroy(context);
+	pw_loop_destroy_source(pw_main_loop_get_loop(j.loop), sigint);
+	pw_loop_destroy_source(pw_main_loop_get_loop(j.loop), sigterm);
+	pw_main_loop_destroy(j.loop);
+out_token:
+	alto_credentials_clear(&cred);
+	memset(token, 0, strlen(token));
+	g_free(token);
+	g_free(token_room);
+	pw_deinit();
 	return j.exit_code;
 }

@@ -206,6 +206,8 @@ void join_output_joined(const struct join_output *o, const struct alto_join_info
 		json_participants(s, info->participants, info->n_participants);
 		json_str(s, "mode", info->single_pc ? "single_pc" : "legacy");
 		json_str(s, "server_version", info->server_version);
+		json_key(s, "audio");
+		g_string_append(s, o->audio ? "true" : "false");
 	} else {
 		s = human_begin(event);
 		g_string_append(s, " room ");
@@ -213,6 +215,8 @@ void join_output_joined(const struct join_output *o, const struct alto_join_info
 		g_string_append(s, " as ");
 		human_participant(s, info->self, false);
 		human_participants(s, info->participants, info->n_participants);
+		if (!o->audio)
+			g_string_append(s, "; audio off");
 	}
 	finish(o, s);
 }
@@ -380,6 +384,94 @@ void join_output_left(const struct join_output *o, const struct alto_left_info *
 		s = human_begin("left");
 		g_string_append(s, ": ");
 		human_text(s, info->message);
+	}
+	finish(o, s);
+}
+
+/* ------------------------------------------------------------------ graph events (room session) */
+
+void join_output_stream(const struct join_output *o, const char *event,
+			const struct alto_participant_stream_info *info)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin(event);
+		json_key(s, "participant");
+		g_string_append(s, "{\"sid\":");
+		alto_text_append_json_string(s, info->participant_sid, (size_t)-1);
+		json_str(s, "identity", info->identity);
+		json_str(s, "name", info->name);
+		g_string_append_c(s, '}');
+		json_str(s, "track_sid", info->track_sid);
+		json_str(s, "node_name", info->node_name);
+		g_string_append_printf(s, ",\"node_id\":%u", info->node_id);
+		json_str(s, "mixer_input", info->mixer_input);
+		g_string_append_printf(s, ",\"channels\":%u", info->channels);
+	} else {
+		s = human_begin(event);
+		g_string_append_c(s, ' ');
+		human_text(s, info->identity);
+		if (info->name[0] && strcmp(info->name, info->identity) != 0) {
+			g_string_append_c(s, ' ');
+			human_quoted(s, info->name);
+		}
+		g_string_append(s, " (");
+		human_text(s, info->track_sid);
+		g_string_append(s, "): node ");
+		g_string_append_printf(s, "%u ", info->node_id);
+		human_text(s, info->node_name);
+		g_string_append(s, ", mixer input ");
+		human_text(s, info->mixer_input);
+	}
+	finish(o, s);
+}
+
+void join_output_mixer(const struct join_output *o, const char *node_name, uint32_t node_id)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin("room_mixer");
+		json_str(s, "node_name", node_name);
+		g_string_append_printf(s, ",\"node_id\":%u", node_id);
+	} else {
+		s = human_begin("room_mixer");
+		g_string_append_printf(s, " node %u ", node_id);
+		human_text(s, node_name);
+	}
+	finish(o, s);
+}
+
+void join_output_output_linked(const struct join_output *o, const char *target_name, uint32_t target_id)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin("mixer_output");
+		json_str(s, "target", target_name);
+		g_string_append_printf(s, ",\"target_id\":%u", target_id);
+	} else {
+		s = human_begin("mixer_output");
+		g_string_append(s, " linked to ");
+		human_text(s, target_name);
+		g_string_append_printf(s, " (node %u)", target_id);
+	}
+	finish(o, s);
+}
+
+void join_output_error(const struct join_output *o, int res, const char *message)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin("error");
+		g_string_append_printf(s, ",\"code\":%d", res);
+		json_str(s, "message", message);
+	} else {
+		s = human_begin("error");
+		g_string_append(s, " ");
+		human_text(s, message);
 	}
 	finish(o, s);
 }

@@ -1,7 +1,9 @@
 /* What `alto join` prints: one line per event, human-readable or one JSON
  * object per line (--json) with an "event" field. Strings from the network
  * are JSON-escaped, or rendered terminal-safe in human output.
- * Thread: main (the join command's GMainContext). */
+ * Threads: signaling events are printed from the room session's network
+ * thread, graph events from the PipeWire main loop; each line is one fputs()
+ * on a line-buffered stream, so lines never interleave. */
 #ifndef ALTO_NODE_JOIN_OUTPUT_H
 #define ALTO_NODE_JOIN_OUTPUT_H
 
@@ -9,10 +11,12 @@
 #include <stdio.h>
 
 #include "alto-signal.h"
+#include "room-session.h"
 
 struct join_output {
 	bool json;
 	FILE *out;
+	bool audio;		/* shown in `joined`: participants are played into the graph */
 };
 
 void join_output_joined(const struct join_output *o, const struct alto_join_info *info);
@@ -27,6 +31,13 @@ void join_output_quality(const struct join_output *o, const struct alto_quality_
 void join_output_reconnecting(const struct join_output *o, const struct alto_reconnect_status *st,
 			      bool ever_joined);
 void join_output_left(const struct join_output *o, const struct alto_left_info *info, int exit_code);
+
+/* room session events (the PipeWire main loop thread) */
+void join_output_stream(const struct join_output *o, const char *event,
+			const struct alto_participant_stream_info *info);
+void join_output_mixer(const struct join_output *o, const char *node_name, uint32_t node_id);
+void join_output_output_linked(const struct join_output *o, const char *target_name, uint32_t target_id);
+void join_output_error(const struct join_output *o, int res, const char *message);
 
 const char *join_output_end_name(enum alto_signal_end end);
 

@@ -1,0 +1,105 @@
+/* The room session: one LiveKit room as part of the PipeWire graph.
+ *
+ * A session joins a room (signaling/), receives every subscribed remote
+ * audio track over WebRTC (rtc/), and gives each one its own playback
+ * stream (Stream/Output/Audio, node.name "alto.<room>.<identity>") that it
+ * links to a new input of the room mixer (the alto.mixer SPA node, loaded
+ * in this process and exported: "alto.<room>", Audio/Sink, "LiveKit:
+ * <room>"). The mixer's outputs go to the default sink or to cfg->target.
+ * When a track or its participant goes, its stream and mixer input go too.
+ *
+ * It does not own the PipeWire loop: it is created on a pw_context/pw_core
+ * whose main loop someone else runs (the `alto join` command's
+ * pw_main_loop, or later the daemon's loop in a PipeWire module).
+ *
+ * Threads (node/README.md has the full picture):
+ *  - the PipeWire main loop thread: new/destroy, every event below, all
+ *    graph objects (streams, mixer ports, links);
+ *  - a network thread of the session's own (a GThread iterating its own
+ *    GMainContext): signaling, ICE/DTLS/SRTP, RTP into the jitter buffers,
+ *    RTCP. cfg->observer is called there;
+ *  - the PipeWire data loop: each participant stream's process() decodes
+ *    from its jitter buffer.
+ *
+ * Returns: 0 or a negative errno. */
+#ifndef ALTO_NODE_ROOM_SESSION_H
+#define ALTO_NODE_ROOM_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pipewire/pipewire.h>
+
+#include "alto-signal.h"
+
+struct alto_room_session;
+
+struct alto_room_session_config {
+	/* signaling (see alto-signal.h; copied) */
+	const char *url;
+	const char *token;
+	enum alto_signal_mode mode;
+	bool insecure;
+	bool no_auto_subscribe;
+	int max_retries;		/* < 0: forever */
+
+	const char *room;		/* the room's name, for node names and descriptions */
+	bool no_media;			/* signaling only: no peer connection, no graph objects */
+	const char *target;		/* node.name (or id) for the mixer outputs; NULL: the default sink */
+	uint32_t latency_ms;		/* jitter buffer target floor; 0: the default (20 ms, adaptive) */
+
+	/* Every signaling event, called on the NETWORK thread after the
+	 * session has handled it (for printing). join_offer is never called. */
+	const struct alto_signal_events *observer;
+	void *observer_data;
+};
+
+/* What a participant stream is (strings valid during the event). */
+struct alto_participant_stream_info {
+	const char *node_name;		/* "alto.<room>.<identity>" */
+	uint32_t node_id;		/* global id; SPA_ID_INVALID when it never got one */
+	const char *mixer_input;	/* the mixer ports are in_<mixer_input>_<CH> */
+	const char *participant_sid;
+	const char *identity;
+	const char *name;		/* display name */
+	const char *track_sid;
+	uint32_t channels;
+};
+
+struct alto_room_session_events {
+#define ALTO_VERSION_ROOM_SESSION_EVENTS 0
+	uint32_t version;
+	/* the room mixer is in the graph (global id) */
+	void (*mixer_ready)(void *data, const char *node_name, uint32_t node_id);
+	/* the mixer outputs were linked to this node */
+	void (*output_linked)(void *data, const char *target_name, uint32_t target_id);
+	/* a participant stream exists in the graph and is linked to its mixer input */
+	void (*stream_added)(void *data, const struct alto_participant_stream_info *info);
+	/* ... and is gone (its mixer input too) */
+	void (*stream_removed)(void *data, const struct alto_participant_stream_info *info);
+	/* media trouble worth a line: a peer connection refused (wrong DTLS
+	 * fingerprint: -ECONNREFUSED), failed, the PipeWire daemon gone (-EPIPE) */
+	void (*error)(void *data, int res, const char *message);
+	/* the session is over (signaling `left` was observed): destroy it */
+	void (*ended)(void *data);
+};
+
+/* Main loop thread. core NULL (or cfg->no_media): signaling only. The
+ * session starts joining at once. NULL with errno set on failure. */
+struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struct pw_context *context,
+		struct pw_core *core, const struct alto_room_session_config *cfg,
+		const struct alto_room_session_events *events, void *data);
+
+/* Any thread: leave the room politely (leave request, then `left`, then
+ * `ended`). A second call does nothing. */
+int alto_room_session_leave(struct alto_room_session *session);
+
+/* Main loop thread, not from inside one of the session's events: stops the
+ * network thread, removes every graph object, frees everything. */
+void alto_room_session_destroy(struct alto_room_session *session);
+
+/* NETWORK thread only (from cfg->observer callbacks): the signaling client,
+ * for reading room state (alto_signal_client_get_*). */
+struct alto_signal_client *alto_room_session_signal_client(struct alto_room_session *session);
+
+#endif
