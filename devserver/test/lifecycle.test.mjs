@@ -3,8 +3,8 @@
 // the server's UDP sockets live.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { startDevServer, startPeer, mintToken, connectSignal, interfaceAddress, lk } from '../testlib/index.mjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { startDevServer, startPeer, mintToken, connectSignal, interfaceAddress, tmpDir, NETGUARD, lk } from '../testlib/index.mjs';
 import { weriftClient, iceUfrag } from '../testlib/werift-client.mjs';
 
 const { ParticipantInfo_State: State, LeaveRequest_Action: Action, DisconnectReason } = lk;
@@ -123,4 +123,31 @@ test('the server\'s UDP sockets are bound to this machine\'s own addresses only'
     const addr = local.slice(0, local.lastIndexOf(':'));
     assert.ok(allowed.has(addr), `UDP socket on ${local}`);
   }
+});
+
+test('the server talks to this machine only (no DNS, UDP or TCP to any other host)', { timeout: 60_000 }, async () => {
+  // (the next test shows the guard does report other hosts)
+  const s = await server({ nodeArgs: ['--require', NETGUARD] });
+  const dir = tmpDir('alto-net-');
+  const a = track(startPeer({ url: s.url, room: 'net', identity: 'alice', tone: 440 }));
+  await a.waitEvent('publishing');
+  const b = track(startPeer({ url: s.url, room: 'net', identity: 'bob', record: dir }));
+  await b.waitEvent('track_subscribed');
+  const w = track(await weriftClient(s.url, await mintToken({ room: 'net', identity: 'werift' }), { v1: false }));
+  await w.connected();
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.doesNotMatch(s.stderr, /netguard:/, s.stderr.split('\n').filter((l) => l.includes('netguard')).join('\n'));
+});
+
+test('the network guard used above does report other hosts', () => {
+  // Nothing leaves this machine here: both calls are refused by Node for a bad argument
+  // (family 7, port 0) after the guard has looked at them and before any I/O.
+  const r = spawnSync(process.execPath, ['--require', NETGUARD, '-e', `
+    try { require('dns').lookup('example.invalid', { family: 7 }, () => {}); } catch {}
+    const s = require('dgram').createSocket('udp4');
+    try { s.send('x', 0, '198.51.100.7'); } catch {}
+    s.close();`],
+  { encoding: 'utf8', timeout: 10_000 });
+  assert.match(r.stderr, /netguard: dns lookup example\.invalid/);
+  assert.match(r.stderr, /netguard: udp to 198\.51\.100\.7/);
 });

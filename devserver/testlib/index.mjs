@@ -2,7 +2,7 @@
  * What tests use to run the dev server and official-SDK peers. Stable API (see README.md):
  *
  *   startDevServer({legacyOnly, trace, host, port, apiKey, apiSecret, verbose,
- *                   joinTimeout, offerTimeout, resumeWindow (seconds)})
+ *                   joinTimeout, offerTimeout, resumeWindow (seconds), nodeArgs})
  *     → {url, wsUrl, httpUrl, host, port, traceFile, trace(), stderr, stop()}
  *   startPeer({url, room, identity, name, tone, wav, record, duration, legacy, autoSubscribe,
  *              apiKey, apiSecret, args}) → PeerHandle
@@ -28,6 +28,8 @@ export { interfaceAddress } from '../src/net.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEVSERVER_DIR = path.resolve(HERE, '..');
+/** `nodeArgs: ['--require', NETGUARD]` makes a process report any attempt to reach another host. */
+export const NETGUARD = path.join(HERE, 'netguard.cjs');
 const MAIN = path.join(DEVSERVER_DIR, 'src', 'main.mjs');
 const PEER = path.join(DEVSERVER_DIR, 'peers', 'rtc-node-peer.mjs');
 
@@ -42,7 +44,7 @@ export function tmpDir(prefix = 'alto-test-') {
  */
 export async function startDevServer(opts = {}) {
   const host = opts.host ?? '127.0.0.1';
-  const args = [MAIN, '--host', host, '--port', String(opts.port ?? 0)];
+  const args = [...(opts.nodeArgs ?? []), MAIN, '--host', host, '--port', String(opts.port ?? 0)];
   let traceFile;
   if (opts.trace) {
     traceFile = typeof opts.trace === 'string' ? opts.trace : path.join(tmpDir('alto-trace-'), 'trace.jsonl');
