@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 
@@ -41,7 +42,16 @@ static char *read_secret_file(const char *path)
 	gchar *contents = NULL;
 	gsize len = 0;
 	GError *err = NULL;
+	struct stat st;
 
+	/* A secret others can read is no secret: refuse it as ssh does a key
+	 * file, before reading a byte. stat() follows a symlink, so the mode
+	 * checked is the file's own. */
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		alto_errorf("the API secret file %s is accessible by other users (mode %04o): "
+			    "make it private with `chmod 600 %s`", path, (unsigned)(st.st_mode & 07777), path);
+		return NULL;
+	}
 	if (!g_file_get_contents(path, &contents, &len, &err)) {
 		alto_errorf("cannot read the API secret file %s: %s", path, err->message);
 		g_error_free(err);
