@@ -1,0 +1,71 @@
+// Helpers for the receive-path tests (tests/integration/receive-*.test.mjs): a private PipeWire
+// daemon, the dev server, rtc-node peers and `alto join` playing the room into the graph.
+//
+// Runs on the Node.js main thread. Every process is started through procs.mjs / testlib, so the
+// `after` hooks (and the exit hooks) kill them.
+
+import { steadyToneLevel, blockToneLevels, readWav, slice } from '../lib/audio.mjs';
+import { startAlto, altoBin, altoAsanBin, sanitizerReport } from './signaling-helpers.mjs';
+
+export { altoBin, altoAsanBin, sanitizerReport };
+
+/** Peak amplitude (dBFS) of a tone a peer publishes with amplitude 0.25. */
+export const TONE_DBFS = 20 * Math.log10(0.25);
+
+/**
+ * The level of a tone that may be a little off its frequency: the participant streams correct
+ * clock drift by resampling (up to ±0.5 % while the jitter buffer settles), which moves a 440 Hz
+ * tone by up to ±2.2 Hz, enough to take ~1.5 dB off a Goertzel reading at exactly 440 Hz over
+ * 0.25 s blocks. So: the best steady level within ±0.6 %.
+ */
+export function toneLevelNear(samples, freq) {
+  let best = -Infinity;
+  const span = freq * 0.006;
+  for (let f = freq - span; f <= freq + span + 1e-9; f += span / 12) best = Math.max(best, steadyToneLevel(samples, f));
+  return best;
+}
+
+/** Per-block (0.25 s) levels of a tone near freq (the best frequency of the whole recording). */
+export function blockLevelsNear(samples, freq) {
+  let bestF = freq;
+  let best = -Infinity;
+  const span = freq * 0.006;
+  for (let f = freq - span; f <= freq + span + 1e-9; f += span / 12) {
+    const l = steadyToneLevel(samples, f);
+    if (l > best) { best = l; bestF = f; }
+  }
+  return blockToneLevels(samples, bestF);
+}
+
+/**
+ * `alto join` against the daemon `pw` (its env), --json. opts: {bin, args, env}.
+ * Returns the signaling-helpers handle (events, waitEvent, stop, stderr).
+ */
+export function joinRoom(pw, server, room, identity, opts = {}) {
+  return startAlto([server.url, '--room', room, '--identity', identity, ...(opts.args ?? [])], {
+    bin: opts.bin,
+    env: { ...pw.env, ...(opts.env ?? {}) },
+  });
+}
+
+/** Wait for alto's participant_stream_added event for each identity; returns them by identity. */
+export async function waitStreams(alto, identities, ms = 60_000) {
+  const out = {};
+  for (const id of identities) {
+    out[id] = await alto.waitEvent('participant_stream_added', (e) => e.participant.identity === id, ms);
+  }
+  return out;
+}
+
+/** Record `seconds` of the given ports and return the channels without the first 0.3 s. */
+export async function recordPorts(pw, ports, seconds) {
+  const wav = readWav(await pw.record(seconds, { from: ports }));
+  return wav.channels.map((c) => slice(c, { from: 0.3 }));
+}
+
+/** Start rtc-node peers publishing tones: [{identity, freq, name}] → handles (waited until publishing). */
+export async function tonePeers(startPeer, server, room, list, { legacy = false } = {}) {
+  const peers = list.map((p) => startPeer({ url: server.url, room, identity: p.identity, name: p.name, tone: p.freq, legacy }));
+  for (const p of peers) await p.waitEvent('publishing', undefined, 90_000);
+  return peers;
+}
