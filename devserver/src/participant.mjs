@@ -10,7 +10,7 @@ import { LossMeter } from './quality.mjs';
 import { mintToken } from './token.mjs';
 import {
   response, JoinResponse, ParticipantInfo, ParticipantInfo_State, ParticipantInfo_Kind, ParticipantPermission,
-  ParticipantUpdate, ServerInfo, ServerInfo_Edition, TrackInfo, TrackType, TrackSource, TrackPublishedResponse,
+  ParticipantUpdate, ServerInfo, ServerInfo_Edition, TrackInfo, TrackType, TrackPublishedResponse,
   TrackUnpublishedResponse, LeaveRequest, LeaveRequest_Action, DisconnectReason, ReconnectResponse,
   RequestResponse, RequestResponse_Reason, SOURCE_NAMES,
 } from './proto.mjs';
@@ -402,4 +402,3 @@ export class Participant {
   }
 }
 
-export { TrackSource };

@@ -7,7 +7,7 @@
  * the real server does. A frame that does not decode closes this socket (1007) and nothing
  * else; handler exceptions are caught and logged, never thrown into ws.
  */
-import { SignalRequest, SignalResponse, Pong, response, toJson } from './proto.mjs';
+import { SignalRequest, Pong, response, toJson } from './proto.mjs';
 
 export class SignalConnection {
   /**
@@ -104,4 +104,3 @@ export class SignalConnection {
   }
 }
 
-export { SignalResponse };
