@@ -10,15 +10,19 @@
  *   peer.received                    // [{ pt, ssrc, seq, payload }]
  *   await peer.close();
  *
- * Only this machine is used: no STUN/TURN servers (werift's default is a public STUN
- * server), IPv4 host candidates only, one BUNDLEd transport. As answerer it sends on every
+ * Only this machine is used: no STUN/TURN servers. `iceServers: []` alone is not enough —
+ * werift then falls back to a public STUN server — so the dev server's werift patches
+ * (installWeriftPatches) clear STUN/TURN before gathering. IPv4 host candidates only, one
+ * BUNDLEd transport. As answerer it sends on every
  * section the offer marks recvonly (the track goes on before createAnswer, as werift needs).
  */
 import {
   RTCPeerConnection, RTCRtpCodecParameters, MediaStreamTrack, RtpPacket, RtpHeader,
 } from 'werift';
+import { installWeriftPatches } from '../src/media/werift-setup.mjs';
 
 export function createWeriftPeer({ onSignal, log = () => {} } = {}) {
+  installWeriftPatches();
   const pc = new RTCPeerConnection({
     iceServers: [],
     bundlePolicy: 'max-bundle',
