@@ -74,6 +74,8 @@ static void usage(FILE *out)
 		"      --target NODE       link the room mixer to NODE (node.name or id) instead of the\n"
 		"                          default sink\n"
 		"      --latency MS        jitter buffer target floor in ms (default: adaptive from 20)\n"
+		"      --stats S           a stream_stats line per participant every S seconds (packets,\n"
+		"                          loss, buffer, drift rate, receive latency)\n"
 		"  -v, --verbose           diagnostics on stderr (twice: more)\n"
 		"  -h, --help\n"
 		"\n"
@@ -240,6 +242,12 @@ static void on_stream_removed(void *data, const struct alto_participant_stream_i
 	join_output_stream(&((struct join *)data)->out, "participant_stream_removed", info);
 }
 
+static void on_stream_stats(void *data, const struct alto_participant_stream_info *info,
+			    const struct alto_participant_stream_stats *stats)
+{
+	join_output_stats(&((struct join *)data)->out, info, stats);
+}
+
 static void on_session_error(void *data, int res, const char *message)
 {
 	struct join *j = data;
@@ -266,6 +274,7 @@ static const struct alto_room_session_events session_events = {
 	.output_linked = on_output_linked,
 	.stream_added = on_stream_added,
 	.stream_removed = on_stream_removed,
+	.stream_stats = on_stream_stats,
 	.error = on_session_error,
 	.ended = on_ended,
 };
@@ -345,7 +354,7 @@ static char *room_of_token(const char *token)
 int alto_cmd_join(int argc, char **argv)
 {
 	enum { OPT_API_KEY = 256, OPT_SECRET_FILE, OPT_JSON, OPT_MAX_RETRIES, OPT_INSECURE, OPT_LEGACY,
-	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL, OPT_NO_AUDIO, OPT_TARGET, OPT_LATENCY };
+	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL, OPT_NO_AUDIO, OPT_TARGET, OPT_LATENCY, OPT_STATS };
 	static const struct option options[] = {
 		{ "room", required_argument, NULL, 'r' },
 		{ "identity", required_argument, NULL, 'i' },
@@ -362,6 +371,7 @@ int alto_cmd_join(int argc, char **argv)
 		{ "no-audio", no_argument, NULL, OPT_NO_AUDIO },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "latency", required_argument, NULL, OPT_LATENCY },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -406,6 +416,18 @@ int alto_cmd_join(int argc, char **argv)
 		case OPT_URL: url = optarg; break;
 		case OPT_NO_AUDIO: no_audio = true; break;
 		case OPT_TARGET: cfg.target = optarg; break;
+		case OPT_STATS: {
+			char *end = NULL;
+			double v;
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v >= 0.1 && v <= 3600)) {
+				alto_errorf("--stats: '%s' is not a number of seconds (0.1 to 3600)", optarg);
+				return ALTO_EXIT_USAGE;
+			}
+			cfg.stats_interval_ms = (uint32_t)(v * 1000.0 + 0.5);
+			break;
+		}
 		case OPT_LATENCY: {
 			char *end = NULL;
 			long v;

@@ -475,3 +475,37 @@ void join_output_error(const struct join_output *o, int res, const char *message
 	}
 	finish(o, s);
 }
+
+void join_output_stats(const struct join_output *o, const struct alto_participant_stream_info *info,
+		       const struct alto_participant_stream_stats *st)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin("stream_stats");
+		json_key(s, "participant");
+		g_string_append(s, "{\"sid\":");
+		alto_text_append_json_string(s, info->participant_sid, (size_t)-1);
+		json_str(s, "identity", info->identity);
+		g_string_append_c(s, '}');
+		json_str(s, "track_sid", info->track_sid);
+		json_str(s, "node_name", info->node_name);
+		g_string_append_printf(s, ",\"packets\":%" G_GUINT64_FORMAT ",\"lost\":%" G_GUINT64_FORMAT
+				       ",\"late\":%" G_GUINT64_FORMAT ",\"underruns\":%" G_GUINT64_FORMAT
+				       ",\"cycles\":%" G_GUINT64_FORMAT ",\"frames\":%" G_GUINT64_FORMAT
+				       ",\"mixer_underruns\":%" G_GUINT64_FORMAT ",\"level_ms\":%u,\"target_ms\":%u"
+				       ",\"rate\":%.6f,\"latency_p50_ms\":%.1f,\"latency_p95_ms\":%.1f",
+				       st->packets, st->lost, st->late, st->underruns, st->cycles, st->frames,
+				       st->mixer_underruns, st->level_ms, st->target_ms, st->rate,
+				       st->latency_p50_ms, st->latency_p95_ms);
+	} else {
+		s = human_begin("stream_stats");
+		g_string_append_c(s, ' ');
+		human_text(s, info->identity);
+		g_string_append_printf(s, ": %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT " lost, %"
+				       G_GUINT64_FORMAT " underruns, buffer %u/%u ms, rate %.4f, latency %.0f ms (p95 %.0f)",
+				       st->packets, st->lost, st->underruns, st->level_ms, st->target_ms, st->rate,
+				       st->latency_p50_ms, st->latency_p95_ms);
+	}
+	finish(o, s);
+}

@@ -37,6 +37,8 @@ void join_output_stream(const struct join_output *o, const char *event,
 			const struct alto_participant_stream_info *info);
 void join_output_mixer(const struct join_output *o, const char *node_name, uint32_t node_id);
 void join_output_output_linked(const struct join_output *o, const char *target_name, uint32_t target_id);
+void join_output_stats(const struct join_output *o, const struct alto_participant_stream_info *info,
+		       const struct alto_participant_stream_stats *st);
 void join_output_error(const struct join_output *o, int res, const char *message);
 
 const char *join_output_end_name(enum alto_signal_end end);

@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <spa/param/audio/format-utils.h>
 #include <spa/node/io.h>
@@ -35,6 +36,9 @@
 #include "rate_control.h"
 
 PW_LOG_TOPIC_STATIC(stream_topic, "alto.participant-stream");
+
+#define LATENCY_BUCKETS		1000	/* 1 ms each; the last one holds everything longer */
+#define PACKET_FRAMES		960	/* 20 ms Opus packets, what LiveKit senders use */
 #define PW_LOG_TOPIC_DEFAULT stream_topic
 
 struct participant_stream {
@@ -45,6 +49,7 @@ struct participant_stream {
 	void *data;
 	uint32_t node_id;
 	uint32_t channels;
+	uint32_t latency_seen[LATENCY_BUCKETS];	/* main loop: the histogram at the last read */
 
 	/* data loop */
 	struct spa_io_rate_match *rate_match;
@@ -52,6 +57,7 @@ struct participant_stream {
 	double corr;
 
 	/* written by the data loop, read anywhere */
+	_Atomic uint32_t latency_hist[LATENCY_BUCKETS];	/* 1 ms buckets */
 	_Atomic uint64_t cycles;
 	_Atomic uint64_t frames;
 	_Atomic double rate;
@@ -61,6 +67,33 @@ struct participant_stream {
 static const char *quality_name(int q)
 {
 	return q < 0 ? "unknown" : alto_connection_quality_name(q);
+}
+
+/* The latency of this cycle's samples, from their RTP arrival to now: the
+ * newest buffered sample came with the last packet; the samples given out
+ * now are `delay` (+ half the cycle, on average) frames older, and a sample
+ * arrived with the end of its packet (half a packet later, on average).
+ * Packets come at the sender's pace (no queueing on loopback), so media time
+ * is arrival time. An estimate until the jitter buffer reports the arrival of
+ * what it plays; clock_gettime(CLOCK_MONOTONIC) is a vDSO call: no syscall,
+ * no lock. */
+static void record_latency(struct participant_stream *ps, double delay, uint32_t n)
+{
+	uint64_t arrival = atomic_load_explicit(&ps->media->last_arrival_ns, memory_order_relaxed);
+	struct timespec ts;
+	double ms;
+	uint64_t now;
+
+	if (arrival == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return;
+	now = (uint64_t)ts.tv_sec * SPA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	if (now < arrival)
+		return;
+	ms = (double)(now - arrival) / 1e6 + (delay + n / 2.0 - PACKET_FRAMES / 2.0) / 48.0;
+	if (ms < 0.0)
+		ms = 0.0;
+	atomic_fetch_add_explicit(&ps->latency_hist[SPA_MIN((uint32_t)ms, LATENCY_BUCKETS - 1u)], 1,
+			memory_order_relaxed);
 }
 
 static void on_process(void *data)
@@ -91,6 +124,7 @@ static void on_process(void *data)
 	if (alto_jitter_buffer_get_delay(ps->media->jb, &delay, &target) == 0) {
 		ps->corr = alto_rate_control_update(&ps->rc, delay, target, n);
 		atomic_store_explicit(&ps->delay_frames, (uint32_t)SPA_MAX(delay, 0.0), memory_order_relaxed);
+		record_latency(ps, delay, n);
 	}
 	if (ps->rate_match) {
 		SPA_FLAG_SET(ps->rate_match->flags, SPA_IO_RATE_MATCH_FLAG_ACTIVE);
@@ -250,10 +284,30 @@ void participant_stream_update(struct participant_stream *ps, const struct track
 	pw_properties_free(p);
 }
 
-void participant_stream_get_metrics(const struct participant_stream *ps, struct participant_stream_metrics *m)
+void participant_stream_get_metrics(struct participant_stream *ps, struct participant_stream_metrics *m)
 {
 	m->cycles = atomic_load_explicit(&ps->cycles, memory_order_relaxed);
 	m->frames = atomic_load_explicit(&ps->frames, memory_order_relaxed);
 	m->rate = atomic_load_explicit(&ps->rate, memory_order_relaxed);
 	m->delay_frames = atomic_load_explicit(&ps->delay_frames, memory_order_relaxed);
+
+	uint64_t total = 0, seen = 0;
+	uint32_t counts[LATENCY_BUCKETS];
+	m->latency_p50_ms = m->latency_p95_ms = -1.0;
+	/* the cycles since the last read: the latency now, not since the start */
+	for (uint32_t i = 0; i < LATENCY_BUCKETS; i++) {
+		uint32_t c = atomic_load_explicit(&ps->latency_hist[i], memory_order_relaxed);
+		counts[i] = c - ps->latency_seen[i];
+		ps->latency_seen[i] = c;
+		total += counts[i];
+	}
+	for (uint32_t i = 0; i < LATENCY_BUCKETS && total > 0; i++) {
+		seen += counts[i];
+		if (m->latency_p50_ms < 0 && seen * 2 >= total)
+			m->latency_p50_ms = i + 0.5;
+		if (m->latency_p95_ms < 0 && seen * 100 >= total * 95) {
+			m->latency_p95_ms = i + 0.5;
+			break;
+		}
+	}
 }

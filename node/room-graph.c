@@ -215,18 +215,13 @@ static uint32_t node_ports(struct room_graph *g, uint32_t node_id, bool output, 
 
 /* ------------------------------------------------------------------ participant streams */
 
+static void stream_info(struct stream_entry *e, struct alto_participant_stream_info *info);
+
 static void announce(struct room_graph *g, struct stream_entry *e, bool added)
 {
-	struct alto_participant_stream_info info = {
-		.node_name = e->node_name,
-		.node_id = e->node_id,
-		.mixer_input = e->input,
-		.participant_sid = e->media->participant_sid,
-		.identity = e->media->identity,
-		.name = e->media->name,
-		.track_sid = e->media->track_sid,
-		.channels = e->media->channels,
-	};
+	struct alto_participant_stream_info info;
+
+	stream_info(e, &info);
 	if (g->s->destroying)
 		return;		/* the session is going: nobody to tell */
 	if (added)
@@ -609,29 +604,71 @@ static const struct pw_registry_events registry_events = {
 
 /* ------------------------------------------------------------------ diagnostics */
 
-/* Every 2 s at debug level: what each stream pulled and what the mixer took. */
+static void stream_info(struct stream_entry *e, struct alto_participant_stream_info *info)
+{
+	*info = (struct alto_participant_stream_info){
+		.node_name = e->node_name,
+		.node_id = e->node_id,
+		.mixer_input = e->input,
+		.participant_sid = e->media->participant_sid,
+		.identity = e->media->identity,
+		.name = e->media->name,
+		.track_sid = e->media->track_sid,
+		.channels = e->media->channels,
+	};
+}
+
+static void stream_stats(struct room_graph *g, struct stream_entry *e, struct alto_participant_stream_stats *st)
+{
+	struct participant_stream_metrics sm;
+	struct alto_jitter_buffer_metrics jm;
+	struct alto_mixer_port_metrics pm = { 0 };
+
+	participant_stream_get_metrics(e->ps, &sm);
+	alto_jitter_buffer_get_metrics(e->media->jb, &jm);
+	if (e->input_added)
+		alto_mixer_get_port_metrics(g->mixer_control, e->first_port, &pm);
+	*st = (struct alto_participant_stream_stats){
+		.packets = jm.packets,
+		.lost = jm.lost,
+		.late = jm.late,
+		.underruns = jm.underruns,
+		.cycles = sm.cycles,
+		.frames = sm.frames,
+		.mixer_underruns = pm.underruns,
+		.level_ms = jm.level_ms,
+		.target_ms = jm.target_ms,
+		.rate = sm.rate,
+		.latency_p50_ms = sm.latency_p50_ms,
+		.latency_p95_ms = sm.latency_p95_ms,
+	};
+}
+
+/* Per stream, every stats interval: a stream_stats event (when asked for)
+ * and a debug line. */
 static void on_stats_timer(void *data, uint64_t expirations)
 {
 	struct room_graph *g = data;
 	struct alto_mixer_node_metrics nm;
 	struct stream_entry *e;
+	bool debug = pw_log_topic_enabled(SPA_LOG_LEVEL_DEBUG, PW_LOG_TOPIC_DEFAULT);
 
-	if (!pw_log_topic_enabled(SPA_LOG_LEVEL_DEBUG, PW_LOG_TOPIC_DEFAULT))
-		return;
-	if (alto_mixer_get_node_metrics(g->mixer_control, &nm) == 0)
+	if (debug && alto_mixer_get_node_metrics(g->mixer_control, &nm) == 0)
 		pw_log_debug("mixer %s: cycles %" PRIu64 " inputs %u", g->mixer_name, nm.cycles, nm.n_inputs);
 	spa_list_for_each(e, &g->streams, link) {
-		struct participant_stream_metrics sm;
-		struct alto_mixer_port_metrics pm = { 0 };
-		const struct gport *ins[ALTO_MIXER_MAX_CHANNELS];
-		uint32_t n_in = node_ports(g, g->mixer_id, false, e->input, ins, SPA_N_ELEMENTS(ins));
-		participant_stream_get_metrics(e->ps, &sm);
-		(void)n_in;
-		alto_mixer_get_port_metrics(g->mixer_control, e->first_port, &pm);
-		pw_log_debug("%s: cycles %" PRIu64 " frames %" PRIu64 " delay %u rate %.6f | mixer port %u: "
-			     "mixed %" PRIu64 " underruns %" PRIu64 " short %" PRIu64 " peak %.3f",
-			     e->node_name, sm.cycles, sm.frames, sm.delay_frames, sm.rate, e->first_port,
-			     pm.frames_mixed, pm.underruns, pm.short_buffers, pm.peak);
+		struct alto_participant_stream_info info;
+		struct alto_participant_stream_stats st;
+
+		stream_stats(g, e, &st);
+		if (debug)
+			pw_log_debug("%s: packets %" PRIu64 " cycles %" PRIu64 " frames %" PRIu64
+				     " level %u/%u ms rate %.6f latency p50 %.1f p95 %.1f ms mixer underruns %" PRIu64,
+				     e->node_name, st.packets, st.cycles, st.frames, st.level_ms, st.target_ms,
+				     st.rate, st.latency_p50_ms, st.latency_p95_ms, st.mixer_underruns);
+		if (g->s->cfg.stats_interval_ms > 0 && e->linked) {
+			stream_info(e, &info);
+			emit(g, stream_stats, &info, &st);
+		}
 	}
 }
 
@@ -759,9 +796,11 @@ struct room_graph *room_graph_new(struct session *s)
 	}
 	pw_registry_add_listener(g->registry, &g->registry_listener, &registry_events, g);
 	g->stats_timer = pw_loop_add_timer(s->main_loop, on_stats_timer, g);
-	if (g->stats_timer)
-		pw_loop_update_timer(s->main_loop, g->stats_timer, &(struct timespec){ 2, 0 },
-				     &(struct timespec){ 2, 0 }, false);
+	if (g->stats_timer) {
+		uint32_t ms = s->cfg.stats_interval_ms ? s->cfg.stats_interval_ms : 2000;
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		pw_loop_update_timer(s->main_loop, g->stats_timer, &ts, &ts, false);
+	}
 	return g;
 
 error:

@@ -293,6 +293,7 @@ static void on_pc_rtp(void *data, const uint8_t *buf, size_t len)
 	if (r->media == NULL)
 		return;
 	res = alto_jitter_buffer_push(r->media->jb, buf, len, now);
+	atomic_store_explicit(&r->media->last_arrival_ns, now, memory_order_relaxed);
 	if (res < 0 && res != -ENOBUFS)
 		g_debug("track %s: packet refused: %s", r->track_sid, g_strerror(-res));
 	r->packets++;
@@ -365,7 +366,11 @@ static gboolean on_rtcp_timer(gpointer data)
 	len = out;
 	if (alto_rtcp_build_sdes_cname(buf + len, sizeof(buf) - len, n->rtcp_ssrc, "alto", &out) == 0)
 		len += out;
-	alto_pc_send_rtcp(n->pc, buf, len);
+	int res = alto_pc_send_rtcp(n->pc, buf, len);
+	if (res < 0)
+		g_debug("receiver report not sent: %s", g_strerror(-res));
+	else
+		g_debug("receiver report sent: %u block(s), %zu bytes", rr.n_reports, len);
 	return G_SOURCE_CONTINUE;
 }
 

@@ -36,6 +36,9 @@ struct track_media {
 	char *name;			/* display name ("" → identity) */
 	bool speaking;
 	int quality;			/* enum alto_connection_quality, -1 unknown */
+	/* the network thread's last RTP arrival (monotonic ns), for the latency
+	 * estimate of the data loop */
+	_Atomic uint64_t last_arrival_ns;
 };
 
 void track_media_free(struct track_media *m);
@@ -125,8 +128,10 @@ struct participant_stream_metrics {
 	uint64_t frames;
 	double rate;			/* last resampler rate given (1/corr) */
 	uint32_t delay_frames;		/* jitter buffer delay after the last pull */
+	double latency_p50_ms;		/* RTP arrival → out of process(), per cycle, */
+	double latency_p95_ms;		/* over the cycles since the last call (-1: none) */
 };
-void participant_stream_get_metrics(const struct participant_stream *ps,
-		struct participant_stream_metrics *m);
+/* main loop */
+void participant_stream_get_metrics(struct participant_stream *ps, struct participant_stream_metrics *m);
 
 #endif

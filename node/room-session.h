@@ -47,6 +47,7 @@ struct alto_room_session_config {
 	bool no_media;			/* signaling only: no peer connection, no graph objects */
 	const char *target;		/* node.name (or id) for the mixer outputs; NULL: the default sink */
 	uint32_t latency_ms;		/* jitter buffer target floor; 0: the default (20 ms, adaptive) */
+	uint32_t stats_interval_ms;	/* > 0: a stream_stats event per stream this often */
 
 	/* Every signaling event, called on the NETWORK thread after the
 	 * session has handled it (for printing). join_offer is never called. */
@@ -66,6 +67,25 @@ struct alto_participant_stream_info {
 	uint32_t channels;
 };
 
+/* How a participant stream is doing (counters since it was made). */
+struct alto_participant_stream_stats {
+	uint64_t packets;		/* RTP packets into the jitter buffer */
+	uint64_t lost;			/* missing at play-out time (concealed or FEC) */
+	uint64_t late;			/* came after their play-out time */
+	uint64_t underruns;		/* the jitter buffer ran dry while audio played */
+	uint64_t cycles;		/* process() calls */
+	uint64_t frames;		/* frames given to the graph */
+	uint64_t mixer_underruns;	/* cycles the mixer input had no data from the stream */
+	uint32_t level_ms;		/* jitter buffer level after the last pull */
+	uint32_t target_ms;		/* its target */
+	double rate;			/* resampler rate of the last cycle (drift correction) */
+	/* RTP arrival → sample out of the stream (process()), from the buffer
+	 * level and the last arrival, per cycle: median and 95th percentile over
+	 * the cycles since the previous stats event (-1: none) */
+	double latency_p50_ms;
+	double latency_p95_ms;
+};
+
 struct alto_room_session_events {
 #define ALTO_VERSION_ROOM_SESSION_EVENTS 0
 	uint32_t version;
@@ -77,6 +97,9 @@ struct alto_room_session_events {
 	void (*stream_added)(void *data, const struct alto_participant_stream_info *info);
 	/* ... and is gone (its mixer input too) */
 	void (*stream_removed)(void *data, const struct alto_participant_stream_info *info);
+	/* every cfg->stats_interval_ms, per participant stream */
+	void (*stream_stats)(void *data, const struct alto_participant_stream_info *info,
+			const struct alto_participant_stream_stats *stats);
 	/* media trouble worth a line: a peer connection refused (wrong DTLS
 	 * fingerprint: -ECONNREFUSED), failed, the PipeWire daemon gone (-EPIPE) */
 	void (*error)(void *data, int res, const char *message);
