@@ -59,6 +59,8 @@ struct alto_send_stream {
 	struct spa_hook stream_listener;
 	uint32_t node_id;
 	bool muted;
+	bool start_muted;
+	bool initial_mute_done;
 
 	/* --source linking (main loop) */
 	struct pw_registry *registry;
@@ -181,7 +183,8 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 			}
 		}
 	}
-	if (have)
+	/* until connected, the adapter's defaults are not the user's choice */
+	if (have && (s->initial_mute_done || !s->start_muted))
 		set_muted(s, mute);
 }
 
@@ -191,6 +194,12 @@ int alto_send_stream_set_muted(struct alto_send_stream *s, bool muted)
 	int res;
 
 	spa_return_val_if_fail(s != NULL, -EINVAL);
+	if (!s->initial_mute_done) {
+		/* the controls are not known yet: on_control_info applies it */
+		s->start_muted = muted;
+		set_muted(s, muted);
+		return 0;
+	}
 	/* Props of the stream's node: pavucontrol shows it, and the adapter
 	 * silences the samples too */
 	if ((res = pw_stream_set_control(s->stream, SPA_PROP_mute, 1, &v, 0)) < 0)
@@ -230,8 +239,24 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	}
 }
 
+/* The stream learns its controls from the adapter after connecting; only
+ * then can its mute be set (earlier, pw_stream_set_control refuses an
+ * unknown control), and connecting first announces the adapter's default
+ * Props (unmuted). So a starting mute is applied here. */
+static void on_control_info(void *data, uint32_t id, const struct pw_stream_control *control)
+{
+	struct alto_send_stream *s = data;
+
+	if (id != SPA_PROP_mute || s->initial_mute_done)
+		return;
+	s->initial_mute_done = true;
+	if (s->start_muted)
+		alto_send_stream_set_muted(s, true);
+}
+
 static const struct pw_stream_events stream_events = {
 	PW_VERSION_STREAM_EVENTS,
+	.control_info = on_control_info,
 	.state_changed = on_state_changed,
 	.io_changed = on_io_changed,
 	.param_changed = on_param_changed,
@@ -457,6 +482,7 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 	pw_stream_add_listener(s->stream, &s->stream_listener, &stream_events, s);
 
 	s->muted = cfg->muted;
+	s->start_muted = cfg->muted;
 	alto_send_ring_set_muted(ring, cfg->muted);
 
 	params[0] = spa_format_audio_raw_build(&b, SPA_PARAM_EnumFormat, &info);
@@ -467,10 +493,6 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 		pw_log_error("cannot connect the send stream: %s", spa_strerror(res));
 		errno = -res;
 		goto error_errno;
-	}
-	if (cfg->muted) {
-		float v = 1.0f;
-		pw_stream_set_control(s->stream, SPA_PROP_mute, 1, &v, 0);
 	}
 	if (s->source) {
 		s->registry = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
