@@ -10,6 +10,8 @@
  *
  * usage: mixer-bench <libspa-alto.so> <spa plugin dir> [--quick] [--markdown]
  *                    [--inputs N] [--quantum Q]    (one row only, for profiling)
+ *                    [--ramp]   (alto only: a steady cycle against one where
+ *                                every input starts a volume ramp)
  * Runs on one thread; prints a table (markdown with --markdown).
  */
 #include <dlfcn.h>
@@ -22,6 +24,8 @@
 #include <spa/node/io.h>
 #include <spa/node/node.h>
 #include <spa/param/audio/format-utils.h>
+#include <spa/param/props.h>
+#include <spa/pod/builder.h>
 #include <spa/support/cpu.h>
 #include <spa/support/plugin.h>
 #include <spa/utils/names.h>
@@ -291,6 +295,87 @@ static void run_row(struct contender *c, uint32_t n, uint32_t n_inputs, uint32_t
 			contender_check(&c[i]);
 }
 
+/* ns of process() alone for one cycle, best of `reps` runs of `iters`
+ * cycles; with `ramp`, before every cycle (untimed) each input gets a new
+ * volume, so every input of every timed cycle starts a gain ramp. */
+static double ramp_cycle_ns(struct node_under_test *t, bool ramp, uint32_t iters)
+{
+	uint8_t buf[128] SPA_ALIGNED(8);
+	double best = -1;
+	uint32_t r, k, i;
+
+	for (r = 0; r < reps; r++) {
+		double total = 0;
+		for (k = 0; k < iters; k++) {
+			double t0;
+			for (i = 0; ramp && i < t->n_inputs; i++) {
+				struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+				struct spa_pod *p = spa_pod_builder_add_object(&b,
+						SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+						SPA_PROP_volume, SPA_POD_Float((k & 1) ? 0.5f : 1.0f));
+				spa_node_port_set_param(t->node, SPA_DIRECTION_INPUT, i,
+						SPA_PARAM_Props, 0, p);
+			}
+			for (i = 0; i < t->n_inputs; i++) {
+				t->in_io[i].status = SPA_STATUS_HAVE_DATA;
+				t->in_io[i].buffer_id = 0;
+			}
+			t0 = now_ns();
+			spa_node_process(t->node);
+			total += now_ns() - t0;
+			t->out_io.status = SPA_STATUS_NEED_DATA;
+		}
+		if (best < 0 || total / iters < best)
+			best = total / iters;
+	}
+	return best;
+}
+
+/* --ramp: what a volume change costs in process(), per cycle */
+static void ramp_table(struct plugin *alto, const struct spa_dict *info, bool markdown,
+		uint32_t only_inputs, uint32_t only_quantum)
+{
+	static const uint32_t inputs[] = { 1, 8, 64, 256 };
+	static const uint32_t quanta[] = { 256, 1024 };
+	static struct node_under_test t;
+	uint32_t qi, ii;
+
+	if (markdown)
+		printf("| quantum | inputs | steady cycle (ns) | every input ramping (ns) | ratio |\n"
+				"| ---: | ---: | ---: | ---: | ---: |\n");
+	else
+		printf("ns of process() per cycle (best of %u runs)\n%7s %6s %10s %10s %6s\n",
+				reps, "quantum", "inputs", "steady", "ramping", "ratio");
+	for (qi = 0; qi < SPA_N_ELEMENTS(quanta); qi++) {
+		for (ii = 0; ii < SPA_N_ELEMENTS(inputs); ii++) {
+			uint32_t q = quanta[qi], n = inputs[ii];
+			double steady, ramping;
+			if ((only_inputs && n != only_inputs) || (only_quantum && q != only_quantum))
+				continue;
+			memset(&t, 0, sizeof(t));
+			t.n_inputs = n;
+			t.quantum = q;
+			if ((t.handle = plugin_create(alto, "alto.mixer", info)) == NULL ||
+			    setup(&t, false) < 0) {
+				teardown(&t);
+				fprintf(stderr, "alto.mixer setup failed\n");
+				return;
+			}
+			ramp_cycle_ns(&t, false, 50);	/* warm up */
+			steady = ramp_cycle_ns(&t, false, 200);
+			ramping = ramp_cycle_ns(&t, true, 200);
+			teardown(&t);
+			if (markdown)
+				printf("| %u | %u | %.0f | %.0f | %.1f |\n", q, n, steady, ramping,
+						ramping / steady);
+			else
+				printf("%7u %6u %10.0f %10.0f %6.1f\n", q, n, steady, ramping,
+						ramping / steady);
+			fflush(stdout);
+		}
+	}
+}
+
 static void cell(char *buf, size_t size, double ns)
 {
 	if (ns < 0)
@@ -314,7 +399,7 @@ int main(int argc, char **argv)
 	struct plugin alto = { 0 }, pw = { 0 }, sup = { 0 };
 	struct spa_handle *cpu_handle;
 	char path[1024];
-	bool markdown = false;
+	bool markdown = false, ramp = false;
 	uint32_t only_inputs = 0, only_quantum = 0;
 	uint32_t i, j, qi, ii;
 	void *iface;
@@ -331,6 +416,8 @@ int main(int argc, char **argv)
 			target_ns = 3e6;
 		} else if (spa_streq(argv[a], "--markdown")) {
 			markdown = true;
+		} else if (spa_streq(argv[a], "--ramp")) {
+			ramp = true;
 		} else if (spa_streq(argv[a], "--inputs") && a + 1 < argc) {
 			only_inputs = atoi(argv[++a]);
 		} else if (spa_streq(argv[a], "--quantum") && a + 1 < argc) {
@@ -372,6 +459,11 @@ int main(int argc, char **argv)
 	const struct spa_dict c_only = SPA_DICT_INIT_ARRAY(c_items);
 	const struct spa_dict_item ql_items[] = { { "clock.quantum-limit", "8192" } };
 	const struct spa_dict ql = SPA_DICT_INIT_ARRAY(ql_items);
+
+	if (ramp) {
+		ramp_table(&alto, &mono, markdown, only_inputs, only_quantum);
+		goto done;
+	}
 
 	const char *head[] = { "quantum", "inputs", "alto.mixer", "alto, no metering",
 		"alto, C kernel", "pw audio.mixer.dsp", "pw audio.mixer", "memcpy",
@@ -445,6 +537,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+done:
 	for (i = 0; i < MAX_INPUTS; i++)
 		free(input_mem[i]);
 	spa_handle_clear(cpu_handle);

@@ -37,6 +37,11 @@ extern "C" {
 #define ALTO_MIXER_KEY_INPUTS		"alto.mixer.inputs"	/**< "[ alice bob ]": inputs created at init */
 #define ALTO_MIXER_KEY_KERNEL		"alto.mixer.kernel"	/**< auto (default), c, sse2, avx2 */
 #define ALTO_MIXER_KEY_METERING		"alto.mixer.metering"	/**< true (default): per-input peaks */
+#define ALTO_MIXER_KEY_RAMP_MS		"alto.mixer.ramp-ms"	/**< 5 (default): a gain change glides over
+								 *   this many ms; 0: it jumps */
+#define ALTO_MIXER_KEY_REFRESH_MS	"alto.mixer.refresh-ms"	/**< 1000 (default): how often changed metrics
+								 *   are announced to the host (remote
+								 *   reads); 0: never */
 
 /* Keys of port properties (add_port props and port info props). */
 #define ALTO_MIXER_PORT_KEY_INPUT	"alto.input"		/**< the input (participant) a port belongs to */

@@ -651,8 +651,6 @@ int mixer_set_param(void *object, uint32_t id, uint32_t flags, const struct spa_
 	}
 done:
 	mixer_update_gains(this);
-	this->info.change_mask |= SPA_NODE_CHANGE_MASK_PARAMS;
-	this->params[NODE_PARAM_Props].flags ^= SPA_PARAM_INFO_SERIAL;
-	mixer_emit_node_info(this, false);
+	mixer_announce_node_props(this);
 	return res;
 }

@@ -6,9 +6,12 @@
  * io areas and the output buffer queue. No allocation, no lock, no syscall,
  * no log above trace level.
  *
- * One cycle, per output channel whose consumer took the last buffer:
+ * One cycle, per output channel:
  * - the number of frames is the graph quantum (position io), or without one
  *   the longest input chunk;
+ * - when the output is not linked or its consumer has not taken the last
+ *   mix, the channel's inputs are still taken, counted and metered (the
+ *   metrics describe the inputs, not the consumers), nothing is written;
  * - an input counts when its io says HAVE_DATA with a valid buffer and a
  *   non-EMPTY chunk; otherwise it is silence and +1 underrun ("lazy mixing":
  *   a participant who has nothing yet never holds the room back);
@@ -16,6 +19,11 @@
  *   silence after that, and counted in short_buffers;
  * - sum of input * port gain * master gain through the chosen kernel, no
  *   clipping; with no input data the output is zeros flagged EMPTY;
+ * - a gain change (port volume, mute, master) glides linearly over ramp-ms
+ *   (5 ms) instead of jumping, so it does not click: the kernel mixes an
+ *   input on a ramp at its target, one plain C loop then adds the ramp's
+ *   difference over the ramp's frames (short and fading-out inputs are
+ *   mixed by that loop whole);
  * - with metering on (default), each input's peak comes out of the same pass.
  */
 #include <errno.h>
@@ -106,19 +114,100 @@ static uint32_t fallback_frames(struct mix_list *l, uint32_t c)
 	return n;
 }
 
-static void mix_channel(struct impl *this, struct mix_list *l, uint32_t c, uint32_t quantum,
-		struct buffer *outb)
+/* Length of a volume ramp in frames at the graph's rate (position io), or
+ * at audio.rate without one. 0 when ramps are off. */
+static uint32_t ramp_frames(struct impl *this, const struct mix_list *l)
 {
-	struct spa_data *d = &outb->buf->datas[0];
+	uint64_t rate = this->rate;
+
+	if (l->position != NULL && l->position->clock.rate.num > 0 &&
+	    l->position->clock.rate.denom > 0)
+		rate = l->position->clock.rate.denom / l->position->clock.rate.num;
+	return (uint32_t)SPA_MIN(rate * this->ramp_ms / 1000u, (uint64_t)UINT16_MAX);
+}
+
+/* Where the port's gain is during this cycle of n frames, heading to `want`
+ * (port gain * master gain as set now), and the ramp moved on by n frames.
+ * A change of `want` starts a new ramp from wherever the gain is, so a
+ * change in the middle of a ramp does not jump either. The first cycle of a
+ * port starts at `want`: a new input has nothing to glide from. */
+static inline struct slow_input gain_advance(struct port *p, float want, uint32_t ramp_len,
+		uint32_t n)
+{
+	struct slow_input g;
+
+	if (SPA_LIKELY(want == p->ramp_target && p->ramp_left == 0 && p->ramp_valid)) {
+		/* the common case: a steady gain */
+		g.target = want;
+		g.step = 0.0f;
+		g.left = 0;
+		return g;
+	}
+	if (!p->ramp_valid || ramp_len == 0) {
+		p->ramp_target = want;
+		p->ramp_left = 0;
+		p->ramp_valid = true;
+	} else if (want != p->ramp_target) {
+		const float now = p->ramp_target - p->ramp_step * (float)p->ramp_left;
+		p->ramp_target = want;
+		p->ramp_step = (want - now) / (float)ramp_len;
+		p->ramp_left = ramp_len;
+	}
+	g.target = p->ramp_target;
+	g.step = p->ramp_step;
+	g.left = p->ramp_left;
+	p->ramp_left -= SPA_MIN(p->ramp_left, n);
+	return g;
+}
+
+/* The part of the mix the kernel did not do, for an input that is short,
+ * muted at the end of a ramp, or on a ramp. The gain k frames before the end
+ * of the ramp is target - step * k (exactly the target at its last frame).
+ * An input the kernel mixed at its target (in_kernel) only gets the ramp's
+ * difference to the target added, over the ramp's frames; any other input is
+ * added here whole, the ramp then the target; frames past its end stay as
+ * they are (silence). Plain C whatever the kernel, so the kernels still agree
+ * bit for bit. */
+static void mix_slow(float * __restrict dst, const struct slow_input *s)
+{
+	const float target = s->target, step = s->step;
+	const float * __restrict src = s->src;
+	const int32_t last = (int32_t)s->left - 1;	/* ramps are < 2^16 frames */
+	const uint32_t ramp = SPA_MIN(s->left, s->frames);
+	uint32_t j;
+
+	/* k = last - j converted per frame, not counted down in a float: no
+	 * chain from one frame to the next, and exact */
+	if (s->in_kernel) {
+		for (j = 0; j < ramp; j++)
+			dst[j] = dst[j] - (step * (float)(last - (int32_t)j)) * src[j];
+		return;
+	}
+	for (j = 0; j < ramp; j++)
+		dst[j] = dst[j] + (target - step * (float)(last - (int32_t)j)) * src[j];
+	if (target != 0.0f)
+		for (; j < s->frames; j++)
+			dst[j] = dst[j] + target * src[j];
+}
+
+/* One channel of one cycle. With an output buffer (dst) the channel's
+ * inputs are mixed into it; without one (the output is not linked, or its
+ * consumer did not take the last mix) they are still taken, counted and
+ * metered, so an input's metrics show what it sends whether or not anybody
+ * listens to the mix, and upstream is asked for the next cycle. */
+static void mix_channel(struct impl *this, struct mix_list *l, uint32_t c, uint32_t quantum,
+		uint32_t ramp_len, struct spa_data *d)
+{
 	const struct alto_mix_kernel *k = this->kernel;
 	const float master = load_float(&this->master_gain[c]);
 	const bool metering = __atomic_load_n(&this->metering, __ATOMIC_RELAXED);
-	uint32_t n = quantum, i, j, n_full = 0, n_short = 0, n_data = 0;
-	float *dst = d->data;
+	uint32_t n = quantum, i, n_full = 0, n_slow = 0, n_data = 0;
+	float *dst = d != NULL ? d->data : NULL;
 
 	if (n == 0 && (n = fallback_frames(l, c)) == 0)
-		n = SPA_MIN(this->quantum_limit, d->maxsize / (uint32_t)sizeof(float));
-	n = SPA_MIN(n, d->maxsize / (uint32_t)sizeof(float));
+		n = this->quantum_limit;
+	if (d != NULL)
+		n = SPA_MIN(n, d->maxsize / (uint32_t)sizeof(float));
 
 	for (i = l->chan_start[c]; i < l->chan_start[c + 1]; i++) {
 		struct port *p = l->inputs[i];
@@ -126,11 +215,13 @@ static void mix_channel(struct impl *this, struct mix_list *l, uint32_t c, uint3
 		enum input_state state;
 		const float *src = NULL;
 		uint32_t frames = 0;
-		float gain;
+		struct slow_input g;
 
 		state = input_data(p, &src, &frames);
 		/* consumed or not, ask upstream for the next cycle */
 		p->io->status = SPA_STATUS_NEED_DATA;
+		/* the ramp follows the clock, data or not */
+		g = gain_advance(p, load_float(&p->gain) * master, ramp_len, n);
 
 		if (state == INPUT_NONE) {
 			add_u64(&m->underruns, 1);
@@ -147,51 +238,53 @@ static void mix_channel(struct impl *this, struct mix_list *l, uint32_t c, uint3
 		n_data++;
 		add_u64(&m->frames_mixed, frames);
 
-		gain = load_float(&p->gain) * master;
-		if (gain != 0.0f && frames == n) {
-			/* the common case: the kernel mixes it and meters it in one pass */
+		if (dst != NULL && g.target != 0.0f && frames == n) {
+			/* the common case: the kernel mixes it and meters it in
+			 * one pass; on a ramp, the difference is added after */
 			this->rt_src[n_full] = src;
-			this->rt_gain[n_full] = gain;
+			this->rt_gain[n_full] = g.target;
 			this->rt_port[n_full++] = p;
+			if (SPA_UNLIKELY(g.left > 0)) {
+				g.src = src;
+				g.frames = frames;
+				g.in_kernel = true;
+				this->rt_slow[n_slow++] = g;
+			}
 			continue;
 		}
-		if (gain != 0.0f && frames > 0) {
-			/* short ones from the top of the scratch arrays: the two
-			 * ends never meet, there are at most MAX_PORTS inputs */
-			n_short++;
-			this->rt_src[MAX_PORTS - n_short] = src;
-			this->rt_gain[MAX_PORTS - n_short] = gain;
-			this->rt_frames[MAX_PORTS - n_short] = frames;
+		if (dst != NULL && frames > 0 && (g.left > 0 || g.target != 0.0f)) {
+			g.src = src;
+			g.frames = frames;
+			g.in_kernel = false;
+			this->rt_slow[n_slow++] = g;
 		}
-		/* muted or short: metered on its own, muted inputs still show a level */
+		/* muted, short, ramping or nobody listening: metered on its own,
+		 * muted inputs still show a level */
 		store_float(&m->peak, metering ? k->peak(src, frames) : 0.0f);
 	}
+	if (dst == NULL)
+		return;
 
 	k->mix(dst, this->rt_src, this->rt_gain, n_full, n, metering ? this->rt_peak : NULL);
 	for (i = 0; i < n_full; i++)
 		store_float(&this->rt_port[i]->metrics.peak, metering ? this->rt_peak[i] : 0.0f);
-	for (i = 0; i < n_short; i++) {
-		const float *src = this->rt_src[MAX_PORTS - 1 - i];
-		const float g = this->rt_gain[MAX_PORTS - 1 - i];
-		const uint32_t frames = this->rt_frames[MAX_PORTS - 1 - i];
-		for (j = 0; j < frames; j++)
-			dst[j] = dst[j] + g * src[j];
-	}
+	for (i = 0; i < n_slow; i++)
+		mix_slow(dst, &this->rt_slow[i]);
 
 	d->chunk->offset = 0;
 	d->chunk->size = n * sizeof(float);
 	d->chunk->stride = sizeof(float);
 	d->chunk->flags = n_data == 0 ? SPA_CHUNK_FLAG_EMPTY : 0;
 
-	spa_log_trace_fp(this->log, "%p: channel %u: %u frames, %u sources (%u short), %u with data",
-			this, c, n, n_full, n_short, n_data);
+	spa_log_trace_fp(this->log, "%p: channel %u: %u frames, %u sources (%u slow), %u with data",
+			this, c, n, n_full, n_slow, n_data);
 }
 
 int mixer_process(void *object)
 {
 	struct impl *this = object;
 	struct mix_list *l;
-	uint32_t c, quantum = 0;
+	uint32_t c, quantum = 0, ramp_len;
 	bool have_output = false, mixed = false;
 
 	if (SPA_UNLIKELY(this == NULL))
@@ -200,37 +293,45 @@ int mixer_process(void *object)
 	l = this->rt_list;
 	if (l->position != NULL)
 		quantum = (uint32_t)SPA_MIN(l->position->clock.duration, (uint64_t)this->quantum_limit);
+	ramp_len = ramp_frames(this, l);
 
 	for (c = 0; c < this->n_channels; c++) {
 		struct port *out = l->outputs[c];
 		struct spa_io_buffers *io;
 		struct buffer *outb;
 
-		if (out == NULL)
+		if (out == NULL) {
+			/* output not linked: the inputs are taken all the same */
+			mix_channel(this, l, c, quantum, ramp_len, NULL);
 			continue;
+		}
 		have_output = true;
 		io = out->io;
-		/* the consumer has not taken the last mix yet */
-		if (io->status == SPA_STATUS_HAVE_DATA)
+		/* the consumer has not taken the last mix yet: that one stays */
+		if (io->status == SPA_STATUS_HAVE_DATA) {
+			mix_channel(this, l, c, quantum, ramp_len, NULL);
 			continue;
+		}
 		if (io->buffer_id < out->n_buffers)
 			queue_buffer(out, &out->buffers[io->buffer_id]);
 		io->buffer_id = SPA_ID_INVALID;
 
 		if (SPA_UNLIKELY((outb = dequeue_buffer(out)) == NULL)) {
 			spa_log_trace(this->log, "%p: output %u: out of buffers", this, c);
+			mix_channel(this, l, c, quantum, ramp_len, NULL);
 			continue;
 		}
-		mix_channel(this, l, c, quantum, outb);
+		mix_channel(this, l, c, quantum, ramp_len, &outb->buf->datas[0]);
 		io->buffer_id = outb->id;
 		io->status = SPA_STATUS_HAVE_DATA;
 		mixed = true;
 	}
-	if (!have_output)
-		return -EIO;
 	if (mixed)
 		add_u64(&this->cycles, 1);
-	return SPA_STATUS_HAVE_DATA | SPA_STATUS_NEED_DATA;
+	if (have_output)
+		return SPA_STATUS_HAVE_DATA | SPA_STATUS_NEED_DATA;
+	/* nothing to produce; inputs (if any) were taken */
+	return l->n_inputs > 0 ? SPA_STATUS_NEED_DATA : -EIO;
 }
 
 int mixer_reuse_buffer(void *object, uint32_t port_id, uint32_t buffer_id)

@@ -17,6 +17,10 @@
  *   alto.mixer.kernel   auto (default), c, sse2, avx2
  *   alto.mixer.metering true (default): per-input peak levels (costs about
  *                       half a mix more; see bench/README.md)
+ *   alto.mixer.ramp-ms  5 (default): volume/mute changes glide linearly over
+ *                       this long (0..1000, 0 = jump)
+ *   alto.mixer.refresh-ms 1000 (default): how often changed metrics are
+ *                       announced so remote reads see them (0 = never)
  *   clock.quantum-limit largest quantum, sizes the Buffers param (default 8192)
  *   node.*, media.*     kept and reported as given (node.name, media.class, ...)
  *
@@ -255,10 +259,7 @@ int mixer_set_port_volume(struct impl *this, struct port *port, const float *vol
 	if (mute != NULL)
 		port->mute = *mute;
 	store_float(&port->gain, port->mute ? 0.0f : port->volume);
-
-	port->info.change_mask |= SPA_PORT_CHANGE_MASK_PARAMS;
-	port->params[PORT_PARAM_Props].flags ^= SPA_PARAM_INFO_SERIAL;
-	mixer_emit_port_info(this, port, false);
+	mixer_announce_port_props(this, port);
 	return 0;
 }
 
@@ -321,6 +322,7 @@ static int add_input_port(struct impl *this, uint32_t port_id, const char *input
 	spa_log_debug(this->log, "%p: add input port %u '%s' channel %s", this,
 			port_id, port->name, this->channel_names[port->channel]);
 	mixer_emit_port_info(this, port, true);
+	mixer_announce_node_props(this);	/* alto.inputs */
 	return 0;
 }
 
@@ -392,6 +394,7 @@ static int remove_input_port(struct impl *this, struct port *port)
 
 	this->in_ports[port_id] = NULL;
 	this->n_in_ports--;
+	mixer_announce_node_props(this);	/* alto.inputs */
 	if (in_use) {
 		/* the data loop may still read it: keep the memory until clear() */
 		port->next_zombie = this->zombies;
@@ -539,6 +542,92 @@ static int impl_node_set_io(void *object, uint32_t id, void *data, size_t size)
 	}
 }
 
+/* ---- metrics refresh ---------------------------------------------------- */
+
+/* Thread: main. The daemon keeps a copy of a node's and a port's params after
+ * the first enum and answers later reads (`pw-cli enum-params`) from that
+ * copy until the object's info says the param changed: SPA_PARAM_INFO_SERIAL
+ * toggled in its param info (pw_impl_port_for_each_param and the node's
+ * equivalent, PipeWire 0.3.65). Metrics change without any call, so this
+ * announces it. */
+void mixer_announce_node_props(struct impl *this)
+{
+	this->info.change_mask |= SPA_NODE_CHANGE_MASK_PARAMS;
+	this->params[NODE_PARAM_Props].flags ^= SPA_PARAM_INFO_SERIAL;
+	mixer_emit_node_info(this, false);
+}
+
+void mixer_announce_port_props(struct impl *this, struct port *port)
+{
+	port->info.change_mask |= SPA_PORT_CHANGE_MASK_PARAMS;
+	port->params[PORT_PARAM_Props].flags ^= SPA_PARAM_INFO_SERIAL;
+	mixer_emit_port_info(this, port, false);
+}
+
+/* Thread: main (a timer of the main loop, every refresh_ms while the node is
+ * started). The Props of every input whose metrics moved, and the node's
+ * when alto.cycles moved, are announced changed. The counters only grow, so
+ * their sum changes when any of them does. */
+static void on_metrics_timer(void *data, uint64_t expirations)
+{
+	struct impl *this = data;
+	uint64_t cycles;
+	uint32_t i;
+
+	for (i = 0; i < MAX_PORTS; i++) {
+		struct port *port = this->in_ports[i];
+		uint64_t counts;
+		float peak;
+
+		if (port == NULL || port->removing)
+			continue;
+		counts = load_u64(&port->metrics.frames_mixed) +
+			load_u64(&port->metrics.underruns) +
+			load_u64(&port->metrics.short_buffers);
+		peak = load_float(&port->metrics.peak);
+		if (counts == port->counts_announced && peak == port->peak_announced)
+			continue;
+		port->counts_announced = counts;
+		port->peak_announced = peak;
+		mixer_announce_port_props(this, port);
+	}
+	cycles = load_u64(&this->cycles);
+	if (cycles != this->cycles_announced) {
+		this->cycles_announced = cycles;
+		mixer_announce_node_props(this);
+	}
+}
+
+/* Thread: main. Arms the refresh timer on Start, disarms it on Pause and
+ * Suspend: a node that does not run has no new metrics. Without the main
+ * loop's utils in the support list (or with alto.mixer.refresh-ms=0) there
+ * is no timer; in-process readers use alto_mixer_get_port_metrics(), which
+ * is always current. */
+static void metrics_timer_arm(struct impl *this, bool enable)
+{
+	struct timespec value = { 0, 0 }, interval = { 0, 0 };
+
+	if (this->loop_utils == NULL || this->refresh_ms == 0)
+		return;
+	if (this->metrics_timer == NULL) {
+		if (!enable)
+			return;
+		this->metrics_timer = spa_loop_utils_add_timer(this->loop_utils,
+				on_metrics_timer, this);
+		if (this->metrics_timer == NULL) {
+			spa_log_warn(this->log, "%p: no metrics timer: remote reads of "
+					"metrics may be stale", this);
+			return;
+		}
+	}
+	if (enable) {
+		value.tv_sec = interval.tv_sec = this->refresh_ms / 1000;
+		value.tv_nsec = interval.tv_nsec = (long)(this->refresh_ms % 1000) * 1000000L;
+	}
+	spa_loop_utils_update_timer(this->loop_utils, this->metrics_timer,
+			&value, &interval, false);
+}
+
 static int impl_node_send_command(void *object, const struct spa_command *command)
 {
 	struct impl *this = object;
@@ -549,10 +638,12 @@ static int impl_node_send_command(void *object, const struct spa_command *comman
 	switch (SPA_NODE_COMMAND_ID(command)) {
 	case SPA_NODE_COMMAND_Start:
 		this->started = true;
+		metrics_timer_arm(this, true);
 		return 0;
 	case SPA_NODE_COMMAND_Pause:
 	case SPA_NODE_COMMAND_Suspend:
 		this->started = false;
+		metrics_timer_arm(this, false);
 		return 0;
 	case SPA_NODE_COMMAND_Flush:
 	case SPA_NODE_COMMAND_ParamBegin:
@@ -822,6 +913,9 @@ static int impl_clear(struct spa_handle *handle)
 
 	spa_return_val_if_fail(handle != NULL, -EINVAL);
 
+	if (this->metrics_timer != NULL)
+		spa_loop_utils_destroy_source(this->loop_utils, this->metrics_timer);
+	this->metrics_timer = NULL;
 	/* the host stopped calling process() before clear: no publish needed */
 	free_state(this);
 	return 0;
@@ -1001,6 +1095,7 @@ static int impl_init(const struct spa_handle_factory *factory, struct spa_handle
 		spa_log_warn(this->log, "%p: no data loop: port changes must not run "
 				"concurrently with process()", this);
 	this->cpu = spa_support_find(support, n_support, SPA_TYPE_INTERFACE_CPU);
+	this->loop_utils = spa_support_find(support, n_support, SPA_TYPE_INTERFACE_LoopUtils);
 
 	spa_hook_list_init(&this->hooks);
 	this->node.iface = SPA_INTERFACE_INIT(SPA_TYPE_INTERFACE_Node, SPA_VERSION_NODE,
@@ -1034,6 +1129,26 @@ static int impl_init(const struct spa_handle_factory *factory, struct spa_handle
 	this->metering = true;
 	if (info && (str = spa_dict_lookup(info, ALTO_MIXER_KEY_METERING)) != NULL)
 		this->metering = spa_atob(str);
+	this->ramp_ms = DEFAULT_RAMP_MS;
+	if (info && (str = spa_dict_lookup(info, ALTO_MIXER_KEY_RAMP_MS)) != NULL &&
+	    (!spa_atou32(str, &this->ramp_ms, 10) || this->ramp_ms > MAX_RAMP_MS)) {
+		spa_log_error(this->log, "%p: %s '%s' out of 0..%u", this,
+				ALTO_MIXER_KEY_RAMP_MS, str, MAX_RAMP_MS);
+		res = -EINVAL;
+		goto error;
+	}
+	this->refresh_ms = DEFAULT_REFRESH_MS;
+	if (info && (str = spa_dict_lookup(info, ALTO_MIXER_KEY_REFRESH_MS)) != NULL &&
+	    (!spa_atou32(str, &this->refresh_ms, 10) || this->refresh_ms > MAX_REFRESH_MS ||
+	     (this->refresh_ms > 0 && this->refresh_ms < MIN_REFRESH_MS))) {
+		spa_log_error(this->log, "%p: %s '%s': 0 or %u..%u", this,
+				ALTO_MIXER_KEY_REFRESH_MS, str, MIN_REFRESH_MS, MAX_REFRESH_MS);
+		res = -EINVAL;
+		goto error;
+	}
+	if (this->loop_utils == NULL && this->refresh_ms > 0)
+		spa_log_info(this->log, "%p: no main loop utils: metrics are not "
+				"announced (remote reads may be stale)", this);
 
 	this->volume = 1.0f;
 	for (c = 0; c < MAX_CHANNELS; c++)
@@ -1107,7 +1222,8 @@ static const struct spa_dict_item factory_info_items[] = {
 	{ SPA_KEY_FACTORY_DESCRIPTION, "Room mixer: dynamic mono float inputs with "
 		"per-input volume, mute and metrics" },
 	{ SPA_KEY_FACTORY_USAGE, "[ audio.position=<[ FL FR ]> ] [ alto.mixer.inputs=<[ names ]> ] "
-		"[ alto.mixer.kernel=<auto|c|sse2|avx2> ]" },
+		"[ alto.mixer.kernel=<auto|c|sse2|avx2> ] [ alto.mixer.metering=<true> ] "
+		"[ alto.mixer.ramp-ms=<5> ] [ alto.mixer.refresh-ms=<1000> ]" },
 };
 
 static const struct spa_dict factory_info = SPA_DICT_INIT_ARRAY(factory_info_items);

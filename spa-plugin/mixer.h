@@ -8,8 +8,8 @@
  *   to change them the port is first unpublished (mixer_publish(), which
  *   swaps lists with a blocking spa_loop_invoke on the data loop).
  * - data loop: process() reads the published list, the ports in it, the
- *   gains (relaxed atomics) and writes the metrics (relaxed atomics) and the
- *   output buffer queue.
+ *   gains (relaxed atomics) and writes the metrics (relaxed atomics), the
+ *   ports' gain ramps and the output buffer queue.
  */
 #ifndef ALTO_MIXER_INTERNAL_H
 #define ALTO_MIXER_INTERNAL_H
@@ -40,6 +40,11 @@
 #define PORT_NAME_LEN		(ALTO_MIXER_MAX_NAME + CHANNEL_NAME_LEN + 8)
 #define DEFAULT_QUANTUM_LIMIT	8192u
 #define MAX_NODE_PROPS		16
+#define DEFAULT_RAMP_MS		5u	/**< volume changes glide over this long */
+#define MAX_RAMP_MS		1000u
+#define DEFAULT_REFRESH_MS	1000u	/**< remote metrics refresh period */
+#define MIN_REFRESH_MS		10u
+#define MAX_REFRESH_MS		60000u
 
 /* indexes into port->params / impl->params */
 enum {
@@ -98,13 +103,34 @@ struct port {
 	bool mute;
 	float gain;
 
+	/* the gain ramp, data loop only (zero at creation = no ramp yet): the
+	 * gain at the k-th frame before the end of the ramp is
+	 * ramp_target - ramp_step * k */
+	float ramp_target;			/**< port gain * master gain heading to */
+	float ramp_step;			/**< gain change per frame */
+	uint32_t ramp_left;			/**< frames still on the ramp, 0 = at target */
+	bool ramp_valid;			/**< ramp_target holds the gain in use */
+
 	struct port_metrics metrics;		/**< relaxed atomics, written by process() */
+	/* metrics when the port's Props were last announced changed (main thread) */
+	uint64_t counts_announced;		/**< sum of the three counters */
+	float peak_announced;
 
 	uint64_t info_all;
 	struct spa_port_info info;
 	struct spa_param_info params[N_PORT_PARAMS];
 	struct spa_dict_item info_items[5];
 	struct spa_dict info_props;
+};
+
+/** An input on a gain ramp or short this cycle: mixed (or corrected) after the kernel. */
+struct slow_input {
+	const float *src;
+	uint32_t frames;			/**< samples it has, <= the cycle */
+	uint32_t left;				/**< ramp frames left at its first sample */
+	float target, step;			/**< the gain ramp (left == 0: constant target) */
+	bool in_kernel;				/**< the kernel mixed it at target: only the
+						 *   ramp's difference to target is left */
 };
 
 /** What process() mixes: built on the main thread, swapped in on the data loop. */
@@ -126,7 +152,9 @@ struct impl {
 	struct spa_cpu *cpu;
 	const struct alto_mix_kernel *kernel;
 	uint32_t quantum_limit;
-	uint32_t rate;				/**< reported in the node's format only */
+	uint32_t rate;				/**< node format; ramp length without a position */
+	uint32_t ramp_ms;			/**< alto.mixer.ramp-ms, 0 = volume changes jump */
+	uint32_t refresh_ms;			/**< alto.mixer.refresh-ms, 0 = no refresh timer */
 
 	struct spa_hook_list hooks;
 	uint64_t info_all;
@@ -160,11 +188,14 @@ struct impl {
 	/* process() scratch, data loop only */
 	const float *rt_src[MAX_PORTS];
 	float rt_gain[MAX_PORTS];
-	uint32_t rt_frames[MAX_PORTS];
 	float rt_peak[MAX_PORTS];
 	struct port *rt_port[MAX_PORTS];
+	struct slow_input rt_slow[MAX_PORTS];
 
 	uint64_t cycles;			/**< relaxed atomic */
+	uint64_t cycles_announced;		/**< cycles when the node Props were last announced */
+	struct spa_loop_utils *loop_utils;	/**< the main loop's: the metrics refresh timer */
+	struct spa_source *metrics_timer;
 	bool metering;				/**< peaks per input; relaxed atomic */
 	bool started;
 };
@@ -190,6 +221,8 @@ static inline uint64_t load_u64(const uint64_t *p) { return __atomic_load_n(p, _
 /* mixer.c */
 void mixer_emit_node_info(struct impl *this, bool full);
 void mixer_emit_port_info(struct impl *this, struct port *port, bool full);
+void mixer_announce_node_props(struct impl *this);
+void mixer_announce_port_props(struct impl *this, struct port *port);
 int mixer_publish(struct impl *this);
 void mixer_update_gains(struct impl *this);
 int mixer_add_input(struct impl *this, const char *name, uint32_t *first_port_id);

@@ -9,6 +9,7 @@
 #include <spa/param/props.h>
 #include <spa/pod/builder.h>
 #include <spa/pod/parser.h>
+#include <spa/utils/names.h>
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
 
@@ -134,6 +135,15 @@ static void node_info(void *data, const struct spa_node_info *info)
 	size_t l = 0;
 
 	h->n_node_infos++;
+	if (info->change_mask & SPA_NODE_CHANGE_MASK_PARAMS) {
+		for (i = 0; i < info->n_params; i++) {
+			if (info->params[i].id != SPA_PARAM_Props)
+				continue;
+			if (h->n_node_infos > 1 && info->params[i].flags != h->node_props_flags)
+				h->node_props_changes++;
+			h->node_props_flags = info->params[i].flags;
+		}
+	}
 	if (!(info->change_mask & SPA_NODE_CHANGE_MASK_PROPS) || info->props == NULL)
 		return;
 	h->node_props[0] = '\0';
@@ -157,6 +167,15 @@ static void port_info(void *data, enum spa_direction direction, uint32_t port_id
 	if (info == NULL) {
 		memset(pi, 0, sizeof(*pi));
 		return;
+	}
+	if ((info->change_mask & SPA_PORT_CHANGE_MASK_PARAMS)) {
+		for (uint32_t i = 0; i < info->n_params; i++) {
+			if (info->params[i].id != SPA_PARAM_Props)
+				continue;
+			if (pi->exists && info->params[i].flags != pi->props_flags)
+				pi->props_changes++;
+			pi->props_flags = info->params[i].flags;
+		}
 	}
 	pi->exists = true;
 	if ((info->change_mask & SPA_PORT_CHANGE_MASK_PROPS) && info->props) {
@@ -193,9 +212,15 @@ static const struct spa_node_events node_events = {
 
 int h_open(struct harness *h, uint32_t cpu_flags, struct spa_loop *loop, const char *const *props)
 {
+	return h_open_full(h, cpu_flags, loop, NULL, props);
+}
+
+int h_open_full(struct harness *h, uint32_t cpu_flags, struct spa_loop *loop,
+		struct spa_loop_utils *utils, const char *const *props)
+{
 	spa_handle_factory_enum_func_t enum_func;
 	struct spa_dict_item items[32];
-	struct spa_support support[4];
+	struct spa_support support[5];
 	uint32_t n_items = 0, idx = 0, n_support = 0;
 	const char *level;
 	void *iface;
@@ -222,6 +247,8 @@ int h_open(struct harness *h, uint32_t cpu_flags, struct spa_loop *loop, const c
 	support[n_support++] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_CPU, &h->cpu);
 	support[n_support++] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_DataLoop,
 			loop ? loop : &h->inline_loop);
+	if (utils != NULL)
+		support[n_support++] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_LoopUtils, utils);
 
 	h->dl = dlopen(h_plugin_path, RTLD_NOW | RTLD_LOCAL);
 	if (h->dl == NULL) {
@@ -560,4 +587,75 @@ int h_finish(const char *name)
 	}
 	fprintf(stderr, "%s: all checks passed\n", name);
 	return 0;
+}
+
+/* ---- PipeWire's loop --------------------------------------------------------- */
+
+static struct spa_handle *load_support(struct h_real_loop *l, const char *factory_name,
+		const struct spa_support *support, uint32_t n_support)
+{
+	char path[1024];
+	spa_handle_factory_enum_func_t enum_func;
+	const struct spa_handle_factory *f;
+	struct spa_handle *handle;
+	uint32_t idx = 0;
+
+	snprintf(path, sizeof(path), "%s/support/libspa-support.so", h_system_plugin_dir);
+	if (l->dl == NULL && (l->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
+		return NULL;
+	}
+	enum_func = (spa_handle_factory_enum_func_t)dlsym(l->dl, SPA_HANDLE_FACTORY_ENUM_FUNC_NAME);
+	while (enum_func && enum_func(&f, &idx) > 0) {
+		if (!spa_streq(f->name, factory_name))
+			continue;
+		if ((handle = calloc(1, spa_handle_factory_get_size(f, NULL))) == NULL)
+			return NULL;
+		if (spa_handle_factory_init(f, handle, NULL, support, n_support) < 0) {
+			free(handle);
+			return NULL;
+		}
+		return handle;
+	}
+	fprintf(stderr, "no %s in %s\n", factory_name, path);
+	return NULL;
+}
+
+int h_real_loop_open(struct h_real_loop *l)
+{
+	struct spa_support support[1];
+	void *iface;
+
+	memset(l, 0, sizeof(*l));
+	if ((l->system_handle = load_support(l, SPA_NAME_SUPPORT_SYSTEM, NULL, 0)) == NULL)
+		goto error;
+	spa_handle_get_interface(l->system_handle, SPA_TYPE_INTERFACE_System, &iface);
+	support[0] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_System, iface);
+	if ((l->loop_handle = load_support(l, SPA_NAME_SUPPORT_LOOP, support, 1)) == NULL)
+		goto error;
+	spa_handle_get_interface(l->loop_handle, SPA_TYPE_INTERFACE_Loop, &iface);
+	l->loop = iface;
+	spa_handle_get_interface(l->loop_handle, SPA_TYPE_INTERFACE_LoopControl, &iface);
+	l->control = iface;
+	spa_handle_get_interface(l->loop_handle, SPA_TYPE_INTERFACE_LoopUtils, &iface);
+	l->utils = iface;
+	return 0;
+error:
+	h_real_loop_close(l);
+	return -ENOENT;
+}
+
+void h_real_loop_close(struct h_real_loop *l)
+{
+	if (l->loop_handle) {
+		spa_handle_clear(l->loop_handle);
+		free(l->loop_handle);
+	}
+	if (l->system_handle) {
+		spa_handle_clear(l->system_handle);
+		free(l->system_handle);
+	}
+	if (l->dl)
+		dlclose(l->dl);
+	memset(l, 0, sizeof(*l));
 }

@@ -78,6 +78,18 @@ struct h_port_info {
 	char name[128];
 	char input[64];
 	char channel[16];
+	uint32_t props_flags;		/* flags of the Props param info last seen */
+	uint32_t props_changes;		/* infos that changed them (SERIAL toggles) */
+};
+
+/* PipeWire's own loop implementation (support.loop of libspa-support.so),
+ * for a real data loop thread or a main loop with timers */
+struct h_real_loop {
+	void *dl;
+	struct spa_handle *system_handle, *loop_handle;
+	struct spa_loop *loop;
+	struct spa_loop_control *control;
+	struct spa_loop_utils *utils;
 };
 
 struct harness {
@@ -101,6 +113,8 @@ struct harness {
 	struct h_input *inputs;		/* ALTO_MIXER_MAX_PORTS of them */
 	struct h_port_info *in_info;	/* what port_info events said, per input id */
 	uint32_t n_node_infos;
+	uint32_t node_props_flags;	/* as props_flags/props_changes, for the node */
+	uint32_t node_props_changes;
 	char node_props[1024];		/* "k=v;" of the last node info props */
 
 	/* the last param a result event delivered */
@@ -119,6 +133,9 @@ void h_init_args(int argc, char **argv);
  * cpu_flags are what the fake CPU interface reports; loop NULL = inline loop.
  * Returns what init returned. */
 int h_open(struct harness *h, uint32_t cpu_flags, struct spa_loop *loop, const char *const *props);
+/** h_open with the main loop's utils in the support list (the metrics refresh timer). */
+int h_open_full(struct harness *h, uint32_t cpu_flags, struct spa_loop *loop,
+		struct spa_loop_utils *utils, const char *const *props);
 void h_close(struct harness *h);
 
 /** The cycle length process() must use (position io); 0 = no position io. */
@@ -160,5 +177,9 @@ int h_get_node_props(struct harness *h, float *volume, bool *mute, float *channe
 int h_set_params(struct harness *h, const char *const *pairs);
 
 int h_finish(const char *name);
+
+/** Loads support.system and support.loop from the system SPA dir; 0 or -errno. */
+int h_real_loop_open(struct h_real_loop *l);
+void h_real_loop_close(struct h_real_loop *l);
 
 #endif

@@ -2,12 +2,12 @@
  * libspa-support.so) running process() on its own thread, while the main
  * thread adds, links, unlinks, mutes and removes inputs as fast as it can.
  *
- * Every input carries 1.0 and every gain is 0 or 1, so each output sample of
- * a cycle must be the same whole number: a half-applied port change would
- * show as a mixed cycle, a port freed under process() as an ASan report.
+ * Every input carries 1.0 and every gain is 0 or 1 (volume ramps off), so
+ * each output sample of a cycle must be the same whole number: a half-applied
+ * port change would show as a mixed cycle, a port freed under process() as
+ * an ASan report.
  * The main thread waits for the data thread to complete cycles between its
  * changes, so the two really interleave (no timing is measured). */
-#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -18,7 +18,6 @@
 
 #include <spa/param/audio/format-utils.h>
 #include <spa/support/system.h>
-#include <spa/utils/names.h>
 #include <spa/utils/string.h>
 
 #include "mixer-harness.h"
@@ -128,37 +127,9 @@ static int unlink_slot(uint32_t id)
 	return spa_node_port_use_buffers(h.node, SPA_DIRECTION_INPUT, id, 0, NULL, 0);
 }
 
-static void *load_support(const char *factory_name, void **dl, const struct spa_support *support,
-		uint32_t n_support, struct spa_handle **handle)
-{
-	char path[1024];
-	spa_handle_factory_enum_func_t enum_func;
-	const struct spa_handle_factory *f;
-	uint32_t idx = 0;
-
-	snprintf(path, sizeof(path), "%s/support/libspa-support.so", h_system_plugin_dir);
-	if (*dl == NULL && (*dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
-		return NULL;
-	}
-	enum_func = (spa_handle_factory_enum_func_t)dlsym(*dl, SPA_HANDLE_FACTORY_ENUM_FUNC_NAME);
-	while (enum_func && enum_func(&f, &idx) > 0) {
-		if (!spa_streq(f->name, factory_name))
-			continue;
-		*handle = calloc(1, spa_handle_factory_get_size(f, NULL));
-		if (spa_handle_factory_init(f, *handle, NULL, support, n_support) < 0)
-			return NULL;
-		return *handle;
-	}
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
-	void *support_dl = NULL, *iface;
-	struct spa_handle *system_handle = NULL, *loop_handle = NULL;
-	struct spa_support support[2];
-	struct spa_loop *loop;
+	struct h_real_loop real;
 	pthread_t thread;
 	uint32_t i, op;
 	char name[16];
@@ -168,22 +139,12 @@ int main(int argc, char **argv)
 
 	/* PipeWire's own loop: its invoke queues to the loop's thread and
 	 * waits when called from another one */
-	if (!load_support(SPA_NAME_SUPPORT_SYSTEM, &support_dl, NULL, 0, &system_handle)) {
-		fprintf(stderr, "no support.system in %s\n", h_system_plugin_dir);
+	if (h_real_loop_open(&real) < 0)
 		return 1;
-	}
-	spa_handle_get_interface(system_handle, SPA_TYPE_INTERFACE_System, &iface);
-	support[0] = SPA_SUPPORT_INIT(SPA_TYPE_INTERFACE_System, iface);
-	if (!load_support(SPA_NAME_SUPPORT_LOOP, &support_dl, support, 1, &loop_handle)) {
-		fprintf(stderr, "no support.loop in %s\n", h_system_plugin_dir);
-		return 1;
-	}
-	spa_handle_get_interface(loop_handle, SPA_TYPE_INTERFACE_Loop, &iface);
-	loop = iface;
-	spa_handle_get_interface(loop_handle, SPA_TYPE_INTERFACE_LoopControl, &iface);
-	control = iface;
+	control = real.control;
 
-	CHECK_INT(h_open(&h, SPA_CPU_FLAG_SSE2, loop, NULL), ==, 0);
+	CHECK_INT(h_open(&h, SPA_CPU_FLAG_SSE2, real.loop,
+			(const char *const[]){ "alto.mixer.ramp-ms", "0", NULL }), ==, 0);
 	h.log_level = SPA_LOG_LEVEL_ERROR;	/* "exists" warnings are part of the game */
 	h_set_quantum(&h, Q);
 	CHECK_INT(h_connect_output(&h, 0), ==, 0);
@@ -251,10 +212,6 @@ int main(int argc, char **argv)
 	CHECK_INT(cycles, >=, OPS / 3);
 
 	h_close(&h);
-	spa_handle_clear(loop_handle);
-	spa_handle_clear(system_handle);
-	free(loop_handle);
-	free(system_handle);
-	dlclose(support_dl);
+	h_real_loop_close(&real);
 	return h_finish("test-mixer-threads");
 }

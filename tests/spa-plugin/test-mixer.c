@@ -14,6 +14,7 @@
 #include "mixer-harness.h"
 
 #define Q 256	/* quantum of most tests */
+#define RAMP 240	/* frames of a volume ramp: 5 ms at 48 kHz (the harness's rate) */
 
 static const char *const stereo_props[] = {
 	"node.name", "room-test",
@@ -187,14 +188,16 @@ static void test_volume_and_mute(void)
 	CHECK_FLOAT(out[0], 0.5 * 0.5 + 0.25 * 1.0, 1e-7);
 	CHECK_FLOAT(out[Q - 1], 0.5, 1e-7);
 
-	/* mute b: only a is heard; b still shows its level in the metrics */
+	/* mute b: only a is heard (once b's 5 ms = 240 frames ramp is over);
+	 * b still shows its level in the metrics */
 	CHECK_INT(h_set_port_volume(&h, 2, H_KEEP_VOLUME, 1), ==, 0);
 	h_feed_const(&h, 0, 0.5f, Q);
 	h_feed_const(&h, 2, 1.0f, Q);
 	h_process(&h);
 	out = h_take_output(&h, 0, &n, &empty);
 	CHECK(out && n == Q);
-	CHECK_FLOAT(out[7], 0.25, 1e-7);
+	CHECK_FLOAT(out[RAMP], 0.25, 1e-7);
+	CHECK_FLOAT(out[Q - 1], 0.25, 1e-7);
 
 	CHECK_INT(h_get_port_props(&h, 2, &vol, &mute, &m), ==, 0);
 	CHECK_FLOAT(vol, 0.25, 1e-7);
@@ -209,7 +212,7 @@ static void test_volume_and_mute(void)
 	h_process(&h);
 	out = h_take_output(&h, 0, &n, &empty);
 	CHECK(out);
-	CHECK_FLOAT(out[3], 0.5, 1e-7);
+	CHECK_FLOAT(out[Q - 1], 0.5, 1e-7);
 
 	/* the same through node Props params, by input name and by port id */
 	CHECK_INT(h_set_params(&h, (const char *const[]){ "alto.input.a.volume", "f:2.0",
@@ -223,7 +226,7 @@ static void test_volume_and_mute(void)
 	h_process(&h);
 	out = h_take_output(&h, 0, &n, &empty);
 	CHECK(out);
-	CHECK_FLOAT(out[0], 1.0, 1e-7);
+	CHECK_FLOAT(out[Q - 1], 1.0, 1e-7);
 
 	/* channelVolumes with one value, the way channel-minded clients set a mono port */
 	{
@@ -293,9 +296,18 @@ static void test_master_volume(void)
 	h_process(&h);
 	out = h_take_output(&h, 0, &n, &empty);
 	CHECK(out);
-	CHECK_FLOAT(out[0], 0.0, 0);
+	/* the master mute glides down too, then is silence */
+	CHECK(out && out[0] < 0.4f && out[0] > 0.39f);
+	CHECK_FLOAT(out[RAMP - 1], 0.0, 0);
 	CHECK_FLOAT(out[Q - 1], 0.0, 0);
 	/* muted is not empty: data came in, it was mixed at gain 0 */
+	CHECK(!empty);
+	h_feed_const(&h, 0, 0.8f, Q);
+	h_feed_const(&h, 1, 0.8f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out);
+	CHECK_FLOAT(out[0], 0.0, 0);
 	CHECK(!empty);
 	h_close(&h);
 }
@@ -556,7 +568,7 @@ static void test_kernels_agree(void)
 	static const uint32_t flags[] = { 0, SPA_CPU_FLAG_SSE | SPA_CPU_FLAG_SSE2,
 		SPA_CPU_FLAG_SSE | SPA_CPU_FLAG_SSE2 | SPA_CPU_FLAG_AVX | SPA_CPU_FLAG_AVX2 };
 	static const char *const names[] = { "c", "sse2", "avx2" };
-	float *ref = calloc(1000, sizeof(float)), in[5][1000];
+	float *ref = calloc(2000, sizeof(float)), in[5][1000];
 	struct alto_mixer_node_metrics nm;
 	uint32_t f, k, i, n;
 	bool empty;
@@ -596,6 +608,21 @@ static void test_kernels_agree(void)
 			memcpy(ref, out, 1000 * sizeof(float));
 		else if (out)
 			CHECK(memcmp(ref, out, 1000 * sizeof(float)) == 0);
+
+		/* second cycle: two volume ramps, a mute ramp and a short input
+		 * go around the kernel; the sum must still be the same */
+		h_set_port_volume(&h, 1, 2.5f, -1);
+		h_set_port_volume(&h, 3, 0.05f, -1);
+		h_set_port_volume(&h, 2, H_KEEP_VOLUME, 1);
+		for (k = 0; k < 5; k++)
+			h_feed(&h, k, in[(k + 1) % 5], k == 4 ? 777 : 1000);
+		h_process(&h);
+		out = h_take_output(&h, 0, &n, &empty);
+		CHECK(out && n == 1000);
+		if (out && f == 0)
+			memcpy(ref + 1000, out, 1000 * sizeof(float));
+		else if (out)
+			CHECK(memcmp(ref + 1000, out, 1000 * sizeof(float)) == 0);
 		h_close(&h);
 	}
 	free(ref);
@@ -649,6 +676,206 @@ static uint32_t best_cpu_flags(void)
 		flags |= SPA_CPU_FLAG_AVX | SPA_CPU_FLAG_AVX2;
 #endif
 	return flags;
+}
+
+/* A volume change glides over 5 ms (240 frames at 48 kHz) instead of
+ * jumping: a step from 1 to 0.5 on a constant input comes out as a straight
+ * line from 1 down to exactly 0.5, then 0.5. */
+static void test_volume_ramp(void)
+{
+	struct harness h;
+	const float *out;
+	float line[4 * 64 + 64], prev;
+	uint32_t n, i, c;
+	bool empty;
+
+	CHECK_INT(h_open(&h, best_cpu_flags(), NULL,
+			(const char *const[]){ "audio.channels", "1", NULL }), ==, 0);
+	h_set_quantum(&h, Q);
+	CHECK_INT(h_connect_output(&h, 0), ==, 0);
+	add_input(&h, "a");
+	CHECK_INT(h_connect_input(&h, 0, 0), ==, 0);
+
+	/* the first cycle of a port starts at its volume: nothing to glide from */
+	CHECK_INT(h_set_port_volume(&h, 0, 0.75f, -1), ==, 0);
+	h_feed_const(&h, 0, 1.0f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out && n == Q);
+	CHECK_FLOAT(out ? out[0] : -1, 0.75, 0);
+	CHECK_INT(h_set_port_volume(&h, 0, 1.0f, -1), ==, 0);
+	h_feed_const(&h, 0, 1.0f, Q);
+	h_process(&h);
+	CHECK(h_take_output(&h, 0, &n, &empty) != NULL);
+
+	/* 1 -> 0.5 within one quantum: every step 0.5/240, no jump */
+	CHECK_INT(h_set_port_volume(&h, 0, 0.5f, -1), ==, 0);
+	h_feed_const(&h, 0, 1.0f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out && n == Q);
+	if (out) {
+		CHECK(out[0] < 1.0f && out[0] > 0.99f);
+		for (i = 1; i < Q; i++) {
+			if (!(out[i] <= out[i - 1] && out[i - 1] - out[i] <= 0.5f / RAMP + 1e-6f)) {
+				CHECK_FLOAT(out[i - 1] - out[i], 0.5 / RAMP, 1e-6);
+				break;
+			}
+		}
+		CHECK_FLOAT(out[RAMP / 2], 0.75, 0.005);
+		CHECK_FLOAT(out[RAMP - 1], 0.5, 0);
+		CHECK_FLOAT(out[Q - 1], 0.5, 0);
+	}
+
+	/* a quantum of 64: the ramp 0.5 -> 1 spans four cycles, without a
+	 * step at the cycle boundaries */
+	h_set_quantum(&h, 64);
+	CHECK_INT(h_set_port_volume(&h, 0, 1.0f, -1), ==, 0);
+	for (c = 0; c < 5; c++) {
+		h_feed_const(&h, 0, 1.0f, 64);
+		h_process(&h);
+		out = h_take_output(&h, 0, &n, &empty);
+		CHECK(out && n == 64);
+		if (out)
+			memcpy(line + c * 64, out, 64 * sizeof(float));
+	}
+	prev = 0.5f;
+	for (i = 0; i < 5 * 64; i++) {
+		if (!(line[i] >= prev && line[i] - prev <= 0.5f / RAMP + 1e-6f)) {
+			fprintf(stderr, "frame %u: %.9g after %.9g\n", i, line[i], prev);
+			CHECK(!"a smooth rise from 0.5 to 1");
+			break;
+		}
+		prev = line[i];
+	}
+	CHECK_FLOAT(line[RAMP - 1], 1.0, 0);
+	CHECK_FLOAT(line[5 * 64 - 1], 1.0, 0);
+
+	/* a change in the middle of a ramp turns from where the gain is */
+	CHECK_INT(h_set_port_volume(&h, 0, 0.0f, -1), ==, 0);
+	h_feed_const(&h, 0, 1.0f, 64);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out != NULL);
+	prev = out ? out[63] : 0.0f;
+	CHECK(prev > 0.7f && prev < 0.75f);
+	CHECK_INT(h_set_port_volume(&h, 0, 1.0f, -1), ==, 0);
+	h_feed_const(&h, 0, 1.0f, 64);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out != NULL);
+	if (out) {
+		CHECK(out[0] > prev && out[0] - prev < 0.3f / RAMP + 1e-6f);
+		for (i = 1; i < 64; i++)
+			if (!(out[i] > out[i - 1])) {
+				CHECK(!"rising again");
+				break;
+			}
+	}
+	/* the master gain glides too: channel volume 0.25 */
+	for (c = 0; c < 4; c++) {
+		h_feed_const(&h, 0, 1.0f, 64);
+		h_process(&h);
+		CHECK(h_take_output(&h, 0, &n, &empty) != NULL);
+	}
+	{
+		uint8_t buf[256] SPA_ALIGNED(8);
+		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+		const float quarter[1] = { 0.25f };
+		struct spa_pod *p = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+				SPA_PROP_channelVolumes, SPA_POD_Array(sizeof(float), SPA_TYPE_Float, 1, quarter));
+		CHECK_INT(h_set_node_props(&h, p), ==, 0);
+	}
+	h_feed_const(&h, 0, 1.0f, 64);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out && out[0] < 1.0f && out[0] > 0.99f && out[63] > 0.75f);
+	h_close(&h);
+
+	/* alto.mixer.ramp-ms=0: the old behaviour, a change applies at once */
+	CHECK_INT(h_open(&h, 0, NULL, (const char *const[]){ "audio.channels", "1",
+			"alto.mixer.ramp-ms", "0", NULL }), ==, 0);
+	h_set_quantum(&h, Q);
+	CHECK_INT(h_connect_output(&h, 0), ==, 0);
+	add_input(&h, "a");
+	CHECK_INT(h_connect_input(&h, 0, 0), ==, 0);
+	h_feed_const(&h, 0, 1.0f, Q);
+	h_process(&h);
+	CHECK(h_take_output(&h, 0, &n, &empty) != NULL);
+	CHECK_INT(h_set_port_volume(&h, 0, 0.5f, -1), ==, 0);
+	h_feed_const(&h, 0, 1.0f, Q);
+	h_process(&h);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out && out[0] == 0.5f && out[Q - 1] == 0.5f);
+	h_close(&h);
+
+	/* bad values refuse init */
+	CHECK_INT(h_open(&h, 0, NULL, (const char *const[]){ "alto.mixer.ramp-ms", "5000", NULL }), ==, -EINVAL);
+	h_close(&h);
+	CHECK_INT(h_open(&h, 0, NULL, (const char *const[]){ "alto.mixer.ramp-ms", "-1", NULL }), ==, -EINVAL);
+	h_close(&h);
+	CHECK_INT(h_open(&h, 0, NULL, (const char *const[]){ "alto.mixer.refresh-ms", "1", NULL }), ==, -EINVAL);
+	h_close(&h);
+}
+
+/* Inputs are taken and metered whether or not anybody takes the mix: an
+ * input's metrics describe what it sends (a room UI shows who is talking
+ * while the mix goes nowhere). */
+static void test_metrics_without_listener(void)
+{
+	struct harness h;
+	struct alto_mixer_port_metrics m;
+	const float *out;
+	uint32_t n;
+	bool empty;
+
+	CHECK_INT(h_open(&h, best_cpu_flags(), NULL, stereo_props), ==, 0);
+	h_set_quantum(&h, Q);
+	add_input(&h, "a");
+	CHECK_INT(h_connect_input(&h, 0, 0), ==, 0);
+	CHECK_INT(h_connect_input(&h, 1, 0), ==, 0);
+
+	/* no output linked at all */
+	h_feed_const(&h, 0, 0.25f, Q);
+	h_feed_const(&h, 1, -0.5f, Q / 2);
+	CHECK_INT(h_process(&h), ==, SPA_STATUS_NEED_DATA);
+	CHECK_INT(h.inputs[0].io.status, ==, SPA_STATUS_NEED_DATA);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 0, &m), ==, 0);
+	CHECK_INT(m.frames_mixed, ==, Q);
+	CHECK_FLOAT(m.peak, 0.25, 0);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 1, &m), ==, 0);
+	CHECK_INT(m.frames_mixed, ==, Q / 2);
+	CHECK_INT(m.short_buffers, ==, 1);
+	CHECK_FLOAT(m.peak, 0.5, 0);
+	CHECK_INT(h_process(&h), ==, SPA_STATUS_NEED_DATA);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 0, &m), ==, 0);
+	CHECK_INT(m.underruns, ==, 1);
+	CHECK_FLOAT(m.peak, 0.0, 0);
+
+	/* FL linked, FR not: FL mixes, FR's input is still metered */
+	CHECK_INT(h_connect_output(&h, 0), ==, 0);
+	h_feed_const(&h, 0, 0.25f, Q);
+	h_feed_const(&h, 1, 0.125f, Q);
+	CHECK_INT(h_process(&h), ==, SPA_STATUS_HAVE_DATA | SPA_STATUS_NEED_DATA);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out && n == Q && out[0] == 0.25f);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 1, &m), ==, 0);
+	CHECK_INT(m.frames_mixed, ==, Q / 2 + Q);
+	CHECK_FLOAT(m.peak, 0.125, 0);
+
+	/* the consumer of FL does not take the mix: it stays, the input is
+	 * still taken and metered */
+	h_feed_const(&h, 0, 0.25f, Q);
+	h_process(&h);
+	h_feed_const(&h, 0, 0.75f, Q);
+	h_process(&h);
+	CHECK_INT(h.inputs[0].io.status, ==, SPA_STATUS_NEED_DATA);
+	CHECK_INT(alto_mixer_get_port_metrics(h.control, 0, &m), ==, 0);
+	CHECK_INT(m.frames_mixed, ==, 4 * Q);
+	CHECK_FLOAT(m.peak, 0.75, 0);
+	out = h_take_output(&h, 0, &n, &empty);
+	CHECK(out && out[0] == 0.25f);
+	h_close(&h);
 }
 
 /* metering off: same mix, no peaks; switched at run time through params */
@@ -717,6 +944,8 @@ int main(int argc, char **argv)
 	test_256_inputs(0);
 	test_256_inputs(best_cpu_flags());
 	test_kernels_agree();
+	test_volume_ramp();
+	test_metrics_without_listener();
 	test_kernel_option();
 	test_params_add_remove();
 	test_metering_switch();
