@@ -466,6 +466,8 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 		PW_KEY_NODE_DESCRIPTION, desc,
 		PW_KEY_MEDIA_NAME, desc,
 		PW_KEY_APP_ID, s->node_name,
+		PW_KEY_APP_NAME, "alto",
+		PW_KEY_NODE_NETWORK, "true",
 		PW_KEY_NODE_AUTOCONNECT, "true",
 		/* DSP ports even without a session manager (which reconfigures them) */
 		"adapter.auto-port-config", "{ mode = dsp position = preserve }",
@@ -475,6 +477,8 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 		goto error_errno;
 	if (cfg->source)
 		pw_properties_set(props, PW_KEY_TARGET_OBJECT, cfg->source);
+	if (cfg->props)
+		pw_properties_update(props, cfg->props);
 
 	s->stream = pw_stream_new(core, s->node_name, props);
 	if (s->stream == NULL)

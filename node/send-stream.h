@@ -1,8 +1,9 @@
 /* The room's send stream: what is published to the room as our microphone.
  *
  * One PipeWire capture stream per room (media.class Stream/Input/Audio,
- * node.name "alto-send.<room>", node.description "LiveKit: <room> (send)"),
- * F32 mono at 48 kHz. A session manager connects it to the default source
+ * node.name "alto-send.<room>", node.description "LiveKit: <room> (send)",
+ * media.role Communication: a call's microphone, for echo-cancel and ducking
+ * policies; application.name alto; node.network), F32 mono at 48 kHz. A session manager connects it to the default source
  * (node.autoconnect) and the user re-routes it in pavucontrol or with
  * pw-link; given a source node (`alto join --source NODE`), alto links that
  * node's output to it itself (target.object is set too, for a session
@@ -38,6 +39,7 @@ struct alto_send_stream_config {
 	const char *node_name;		/* NULL: "alto-send.<room>" */
 	const char *source;		/* node.name or id to link from; NULL: the session manager's choice */
 	bool muted;			/* start muted */
+	const struct spa_dict *props;	/* over alto's stream properties (module send.props); may be NULL */
 };
 
 struct alto_send_stream_events {
