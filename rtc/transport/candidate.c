@@ -12,14 +12,14 @@
 /* A member that is missing or null (browsers send "sdpMid":null) leaves the default. */
 static int optional_string(const char *json, size_t len, const char *key, char *out, size_t size)
 {
-	int type = alto_json_member_type(json, len, key);
+	int type = alto_rtc_json_member_type(json, len, key);
 
 	out[0] = '\0';
-	if (type == -ENOENT || type == ALTO_JSON_NULL)
+	if (type == -ENOENT || type == ALTO_RTC_JSON_NULL)
 		return 0;
-	if (type != ALTO_JSON_STRING)
+	if (type != ALTO_RTC_JSON_STRING)
 		return -EINVAL;
-	return alto_json_get_string(json, len, key, out, size) < 0 ? -ENOSPC : 0;
+	return alto_rtc_json_get_string(json, len, key, out, size) < 0 ? -ENOSPC : 0;
 }
 
 int alto_candidate_init_from_json(const char *json, size_t len, struct alto_candidate_init *out)
@@ -31,7 +31,7 @@ int alto_candidate_init_from_json(const char *json, size_t len, struct alto_cand
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->sdp_mline_index = -1;
-	res = alto_json_get_string(json, len, "candidate", out->candidate, sizeof(out->candidate));
+	res = alto_rtc_json_get_string(json, len, "candidate", out->candidate, sizeof(out->candidate));
 	if (res < 0)
 		return res == -ENOENT ? -EINVAL : res;
 	if (strncmp(out->candidate, "a=", 2) == 0)
@@ -43,13 +43,13 @@ int alto_candidate_init_from_json(const char *json, size_t len, struct alto_cand
 	if ((res = optional_string(json, len, "usernameFragment", out->username_fragment,
 					sizeof(out->username_fragment))) < 0)
 		return res;
-	res = alto_json_member_type(json, len, "sdpMLineIndex");
-	if (res == ALTO_JSON_NUMBER) {
-		if (alto_json_get_int(json, len, "sdpMLineIndex", &index) < 0 ||
+	res = alto_rtc_json_member_type(json, len, "sdpMLineIndex");
+	if (res == ALTO_RTC_JSON_NUMBER) {
+		if (alto_rtc_json_get_int(json, len, "sdpMLineIndex", &index) < 0 ||
 		    index < 0 || index > 65535)
 			return -EINVAL;
 		out->sdp_mline_index = (int)index;
-	} else if (res != -ENOENT && res != ALTO_JSON_NULL) {
+	} else if (res != -ENOENT && res != ALTO_RTC_JSON_NULL) {
 		return -EINVAL;
 	}
 	return 0;
@@ -63,9 +63,9 @@ int alto_candidate_init_to_json(const struct alto_candidate_init *init, char *bu
 
 	if (init == NULL || buf == NULL)
 		return -EINVAL;
-	if (alto_json_quote(init->candidate, candidate, sizeof(candidate)) < 0 ||
-	    alto_json_quote(init->sdp_mid, mid, sizeof(mid)) < 0 ||
-	    alto_json_quote(init->username_fragment, ufrag, sizeof(ufrag)) < 0)
+	if (alto_rtc_json_quote(init->candidate, candidate, sizeof(candidate)) < 0 ||
+	    alto_rtc_json_quote(init->sdp_mid, mid, sizeof(mid)) < 0 ||
+	    alto_rtc_json_quote(init->username_fragment, ufrag, sizeof(ufrag)) < 0)
 		return -EINVAL;
 	n = snprintf(buf, size, "{\"candidate\":%s,\"sdpMid\":%s,\"sdpMLineIndex\":%d,"
 			"\"usernameFragment\":%s}", candidate, mid,

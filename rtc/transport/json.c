@@ -191,7 +191,7 @@ static int scan_value(struct scanner *s, int depth)
 {
 	int res;
 
-	if (depth > ALTO_JSON_MAX_DEPTH)
+	if (depth > ALTO_RTC_JSON_MAX_DEPTH)
 		return -EINVAL;
 	skip_ws(s);
 	if (s->p >= s->end)
@@ -246,7 +246,7 @@ static int scan_value(struct scanner *s, int depth)
 	}
 }
 
-int alto_json_validate(const char *json, size_t len)
+int alto_rtc_json_validate(const char *json, size_t len)
 {
 	struct scanner s = { json, json + len };
 	int res;
@@ -269,7 +269,7 @@ static int find_member(const char *json, size_t len, const char *key, struct sca
 
 	if (json == NULL || key == NULL)
 		return -EINVAL;
-	if (alto_json_validate(json, len) < 0)
+	if (alto_rtc_json_validate(json, len) < 0)
 		return -EINVAL;
 	skip_ws(&s);
 	if (*s.p != '{')
@@ -302,7 +302,7 @@ static int find_member(const char *json, size_t len, const char *key, struct sca
 	}
 }
 
-int alto_json_member_type(const char *json, size_t len, const char *key)
+int alto_rtc_json_member_type(const char *json, size_t len, const char *key)
 {
 	struct scanner s;
 	int res;
@@ -310,16 +310,16 @@ int alto_json_member_type(const char *json, size_t len, const char *key)
 	if ((res = find_member(json, len, key, &s)) < 0)
 		return res;
 	switch (*s.p) {
-	case 'n': return ALTO_JSON_NULL;
-	case 't': case 'f': return ALTO_JSON_BOOL;
-	case '"': return ALTO_JSON_STRING;
-	case '[': return ALTO_JSON_ARRAY;
-	case '{': return ALTO_JSON_OBJECT;
-	default: return ALTO_JSON_NUMBER;
+	case 'n': return ALTO_RTC_JSON_NULL;
+	case 't': case 'f': return ALTO_RTC_JSON_BOOL;
+	case '"': return ALTO_RTC_JSON_STRING;
+	case '[': return ALTO_RTC_JSON_ARRAY;
+	case '{': return ALTO_RTC_JSON_OBJECT;
+	default: return ALTO_RTC_JSON_NUMBER;
 	}
 }
 
-int alto_json_get_string(const char *json, size_t len, const char *key, char *out, size_t size)
+int alto_rtc_json_get_string(const char *json, size_t len, const char *key, char *out, size_t size)
 {
 	struct scanner s;
 	size_t n = 0;
@@ -336,7 +336,7 @@ int alto_json_get_string(const char *json, size_t len, const char *key, char *ou
 	return (int)n;
 }
 
-int alto_json_get_int(const char *json, size_t len, const char *key, int64_t *out)
+int alto_rtc_json_get_int(const char *json, size_t len, const char *key, int64_t *out)
 {
 	struct scanner s;
 	int64_t v = 0;
@@ -365,7 +365,7 @@ int alto_json_get_int(const char *json, size_t len, const char *key, int64_t *ou
 	return 0;
 }
 
-int alto_json_quote(const char *str, char *out, size_t size)
+int alto_rtc_json_quote(const char *str, char *out, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;

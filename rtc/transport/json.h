@@ -16,34 +16,34 @@
 extern "C" {
 #endif
 
-#define ALTO_JSON_MAX_DEPTH	32
+#define ALTO_RTC_JSON_MAX_DEPTH	32
 
 /* Check that @json (@len bytes) is one well-formed JSON value. 0 or -EINVAL. */
-int alto_json_validate(const char *json, size_t len);
+int alto_rtc_json_validate(const char *json, size_t len);
 
-enum alto_json_type {
-	ALTO_JSON_NULL,
-	ALTO_JSON_BOOL,
-	ALTO_JSON_NUMBER,
-	ALTO_JSON_STRING,
-	ALTO_JSON_ARRAY,
-	ALTO_JSON_OBJECT,
+enum alto_rtc_json_type {
+	ALTO_RTC_JSON_NULL,
+	ALTO_RTC_JSON_BOOL,
+	ALTO_RTC_JSON_NUMBER,
+	ALTO_RTC_JSON_STRING,
+	ALTO_RTC_JSON_ARRAY,
+	ALTO_RTC_JSON_OBJECT,
 };
 
-/* The type of member @key of the top-level object: an enum alto_json_type, -ENOENT, -EINVAL. */
-int alto_json_member_type(const char *json, size_t len, const char *key);
+/* The type of member @key of the top-level object: an enum alto_rtc_json_type, -ENOENT, -EINVAL. */
+int alto_rtc_json_member_type(const char *json, size_t len, const char *key);
 
 /* The string member @key of the top-level object, unescaped into @out (NUL-terminated).
  * Returns its length; -ENOENT (no such member), -EINVAL (malformed JSON, @key is no string,
  * or it holds \u0000), -ENOSPC (@size too small). */
-int alto_json_get_string(const char *json, size_t len, const char *key, char *out, size_t size);
+int alto_rtc_json_get_string(const char *json, size_t len, const char *key, char *out, size_t size);
 
 /* The integer member @key. -ENOENT, -EINVAL (malformed, not an integer, out of range). */
-int alto_json_get_int(const char *json, size_t len, const char *key, int64_t *out);
+int alto_rtc_json_get_int(const char *json, size_t len, const char *key, int64_t *out);
 
 /* Write @str as a quoted JSON string into @out. Returns the length written (without the NUL)
  * or -ENOSPC. */
-int alto_json_quote(const char *str, char *out, size_t size);
+int alto_rtc_json_quote(const char *str, char *out, size_t size);
 
 #ifdef __cplusplus
 }

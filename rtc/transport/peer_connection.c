@@ -29,13 +29,13 @@ const char *alto_pc_state_name(enum alto_pc_state state)
 	return state_names[state];
 }
 
-void pc_set_str(char **slot, const char *value)
+void alto_pc_impl_set_str(char **slot, const char *value)
 {
 	g_free(*slot);
 	*slot = value ? g_strdup(value) : NULL;
 }
 
-enum alto_pc_media_kind pc_media_kind(const char *kind_name)
+enum alto_pc_media_kind alto_pc_impl_media_kind(const char *kind_name)
 {
 	if (g_strcmp0(kind_name, "audio") == 0)
 		return ALTO_PC_MEDIA_AUDIO;
@@ -63,7 +63,7 @@ static void section_free(gpointer p)
 	g_free(s);
 }
 
-struct pc_section *pc_section_new(struct alto_pc *pc, enum alto_pc_media_kind kind,
+struct pc_section *alto_pc_impl_section_new(struct alto_pc *pc, enum alto_pc_media_kind kind,
 		const char *kind_name, const char *proto)
 {
 	struct pc_section *s = g_new0(struct pc_section, 1);
@@ -76,17 +76,17 @@ struct pc_section *pc_section_new(struct alto_pc *pc, enum alto_pc_media_kind ki
 	return s;
 }
 
-struct pc_section *pc_section(const struct alto_pc *pc, size_t index)
+struct pc_section *alto_pc_impl_section(const struct alto_pc *pc, size_t index)
 {
 	if (index >= pc->sections->len)
 		return NULL;
 	return g_ptr_array_index(pc->sections, index);
 }
 
-int pc_transport_index(const struct alto_pc *pc)
+int alto_pc_impl_transport_index(const struct alto_pc *pc)
 {
 	for (guint i = 0; i < pc->sections->len; i++)
-		if (!pc_section(pc, i)->rejected)
+		if (!alto_pc_impl_section(pc, i)->rejected)
 			return (int)i;
 	return -1;
 }
@@ -98,7 +98,7 @@ static char *new_mid(struct alto_pc *pc)
 		char *mid = g_strdup_printf("%u", n);
 		bool taken = false;
 		for (guint i = 0; i < pc->sections->len; i++)
-			if (g_strcmp0(pc_section(pc, i)->mid, mid) == 0)
+			if (g_strcmp0(alto_pc_impl_section(pc, i)->mid, mid) == 0)
 				taken = true;
 		if (!taken)
 			return mid;
@@ -112,7 +112,7 @@ static uint32_t new_ssrc(struct alto_pc *pc)
 		uint32_t ssrc = g_random_int();
 		bool taken = ssrc == 0;
 		for (guint i = 0; i < pc->sections->len && !taken; i++)
-			taken = pc_section(pc, i)->ssrc == ssrc;
+			taken = alto_pc_impl_section(pc, i)->ssrc == ssrc;
 		for (guint i = 0; i < pc->pending_tracks->len && !taken; i++)
 			taken = ((struct pc_section *)g_ptr_array_index(pc->pending_tracks, i))->ssrc == ssrc;
 		if (!taken)
@@ -122,14 +122,14 @@ static uint32_t new_ssrc(struct alto_pc *pc)
 
 /* ---- state ---- */
 
-void pc_error(struct alto_pc *pc, int res, const char *message)
+void alto_pc_impl_error(struct alto_pc *pc, int res, const char *message)
 {
 	g_message("peer connection: %s", message);
 	if (!pc->closed && pc->events->error)
 		pc->events->error(pc->data, res, message);
 }
 
-void pc_update_state(struct alto_pc *pc)
+void alto_pc_impl_update_state(struct alto_pc *pc)
 {
 	enum alto_pc_state state;
 
@@ -151,7 +151,7 @@ void pc_update_state(struct alto_pc *pc)
 		pc->events->state_changed(pc->data, state);
 }
 
-void pc_maybe_start_dtls(struct alto_pc *pc)
+void alto_pc_impl_maybe_start_dtls(struct alto_pc *pc)
 {
 	if (pc->dtls_started || !pc->dtls_role_known || pc->remote_fingerprint.len == 0)
 		return;
@@ -168,7 +168,7 @@ static void emit_local_candidate(struct alto_pc *pc, const char *candidate)
 {
 	struct alto_candidate_init init = { .sdp_mline_index = 0 };
 	char json[2048];
-	int index = pc_transport_index(pc);
+	int index = alto_pc_impl_transport_index(pc);
 
 	if (!pc->local_published || pc->closed || pc->events->local_candidate == NULL)
 		return;
@@ -181,7 +181,7 @@ static void emit_local_candidate(struct alto_pc *pc, const char *candidate)
 	}
 	g_strlcpy(init.candidate, candidate, sizeof(init.candidate));
 	if (index >= 0) {
-		g_strlcpy(init.sdp_mid, pc_section(pc, (size_t)index)->mid, sizeof(init.sdp_mid));
+		g_strlcpy(init.sdp_mid, alto_pc_impl_section(pc, (size_t)index)->mid, sizeof(init.sdp_mid));
 		init.sdp_mline_index = index;
 	}
 	g_strlcpy(init.username_fragment, alto_ice_local_ufrag(pc->ice),
@@ -207,10 +207,10 @@ static void on_ice_state(void *data, enum alto_ice_state state)
 
 	pc->ice_state = state;
 	if (state == ALTO_ICE_STATE_CONNECTED)
-		pc_maybe_start_dtls(pc);
+		alto_pc_impl_maybe_start_dtls(pc);
 	if (state == ALTO_ICE_STATE_FAILED && old != ALTO_ICE_STATE_FAILED)
-		pc_error(pc, -EIO, "ICE failed: no candidate pair works");
-	pc_update_state(pc);
+		alto_pc_impl_error(pc, -EIO, "ICE failed: no candidate pair works");
+	alto_pc_impl_update_state(pc);
 }
 
 /* A restart is over when libnice selects a pair again: it reports READY, which ice.c maps to
@@ -286,7 +286,7 @@ static bool ssrc_known(struct alto_pc *pc, uint32_t ssrc)
 	if (g_hash_table_contains(pc->learnt_ssrcs, GUINT_TO_POINTER(ssrc)))
 		return true;
 	for (guint i = 0; i < pc->sections->len; i++) {
-		struct pc_section *s = pc_section(pc, i);
+		struct pc_section *s = alto_pc_impl_section(pc, i);
 		for (size_t j = 0; j < s->n_remote_ssrcs; j++)
 			if (s->remote_ssrcs[j] == ssrc)
 				return true;
@@ -302,7 +302,7 @@ static void learn_ssrc(struct alto_pc *pc, const uint8_t *buf, size_t len)
 	if (ssrc_known(pc, ssrc) || g_hash_table_size(pc->learnt_ssrcs) > 256)
 		return;
 	for (guint i = 0; i < pc->sections->len; i++) {
-		struct pc_section *s = pc_section(pc, i);
+		struct pc_section *s = alto_pc_impl_section(pc, i);
 		char mid[64];
 		if (s->rejected || s->kind != ALTO_PC_MEDIA_AUDIO)
 			continue;
@@ -321,7 +321,7 @@ static void learn_ssrc(struct alto_pc *pc, const uint8_t *buf, size_t len)
 		}
 	}
 	if (receiving == 1 && candidate >= 0) {
-		g_debug("SSRC %u belongs to mid %s", ssrc, pc_section(pc, (size_t)candidate)->mid);
+		g_debug("SSRC %u belongs to mid %s", ssrc, alto_pc_impl_section(pc, (size_t)candidate)->mid);
 		g_hash_table_insert(pc->learnt_ssrcs, GUINT_TO_POINTER(ssrc),
 				GINT_TO_POINTER(candidate + 1));
 	}
@@ -379,9 +379,9 @@ static void on_dtls_connected(void *data, const struct alto_dtls_keys *keys)
 
 	if (res < 0) {
 		pc->dtls_failed = true;
-		pc_error(pc, res, "cannot create SRTP sessions");
+		alto_pc_impl_error(pc, res, "cannot create SRTP sessions");
 	}
-	pc_update_state(pc);
+	alto_pc_impl_update_state(pc);
 }
 
 static void on_dtls_failed(void *data, int res, const char *reason)
@@ -391,8 +391,8 @@ static void on_dtls_failed(void *data, int res, const char *reason)
 
 	pc->dtls_failed = true;
 	snprintf(message, sizeof(message), "DTLS: %s", reason);
-	pc_error(pc, res, message);
-	pc_update_state(pc);
+	alto_pc_impl_error(pc, res, message);
+	alto_pc_impl_update_state(pc);
 }
 
 static void on_dtls_closed(void *data)
@@ -400,7 +400,7 @@ static void on_dtls_closed(void *data)
 	struct alto_pc *pc = data;
 	g_debug("the peer closed DTLS");
 	pc->closed = true;
-	pc_update_state(pc);
+	alto_pc_impl_update_state(pc);
 }
 
 static const struct alto_dtls_events dtls_events = {
@@ -578,7 +578,7 @@ int alto_pc_close(struct alto_pc *pc)
 	pc->teardown = g_idle_source_new();
 	g_source_set_callback(pc->teardown, on_teardown, pc, NULL);
 	g_source_attach(pc->teardown, pc->context);
-	pc_update_state(pc);
+	alto_pc_impl_update_state(pc);
 	return 0;
 }
 
@@ -602,7 +602,7 @@ int alto_pc_add_recv_audio(struct alto_pc *pc, unsigned count)
 		return -ENOTCONN;
 	for (unsigned i = 0; i < count; i++) {
 		char *mid = new_mid(pc);
-		struct pc_section *s = pc_section_new(pc, ALTO_PC_MEDIA_AUDIO, "audio",
+		struct pc_section *s = alto_pc_impl_section_new(pc, ALTO_PC_MEDIA_AUDIO, "audio",
 				"UDP/TLS/RTP/SAVPF");
 		s->mid = mid;
 		s->want = ALTO_SDP_DIRECTION_RECVONLY;
@@ -621,7 +621,7 @@ int alto_pc_add_local_audio_track(struct alto_pc *pc, const char *track_id,
 	if (pc->closed)
 		return -ENOTCONN;
 	for (guint i = 0; i < pc->sections->len; i++)
-		if (g_strcmp0(pc_section(pc, i)->track_id, track_id) == 0)
+		if (g_strcmp0(alto_pc_impl_section(pc, i)->track_id, track_id) == 0)
 			return -EEXIST;
 	for (guint i = 0; i < pc->pending_tracks->len; i++)
 		if (g_strcmp0(((struct pc_section *)g_ptr_array_index(pc->pending_tracks, i))->track_id,
@@ -645,7 +645,7 @@ int alto_pc_add_local_audio_track(struct alto_pc *pc, const char *track_id,
 	return 0;
 }
 
-struct pc_section *pc_place_pending_track(struct alto_pc *pc, guint index)
+struct pc_section *alto_pc_impl_place_pending_track(struct alto_pc *pc, guint index)
 {
 	struct pc_section *s = g_ptr_array_steal_index(pc->pending_tracks, index);
 	s->mid = new_mid(pc);
@@ -665,7 +665,7 @@ int alto_pc_remove_local_audio_track(struct alto_pc *pc, const char *track_id)
 		}
 	}
 	for (guint i = 0; i < pc->sections->len; i++) {
-		struct pc_section *s = pc_section(pc, i);
+		struct pc_section *s = alto_pc_impl_section(pc, i);
 		if (g_strcmp0(s->track_id, track_id) != 0)
 			continue;
 		g_clear_pointer(&s->track_id, g_free);
@@ -687,7 +687,7 @@ static int add_candidate_now(struct alto_pc *pc, const char *candidate)
 	return res;
 }
 
-void pc_flush_queued_candidates(struct alto_pc *pc)
+void alto_pc_impl_flush_queued_candidates(struct alto_pc *pc)
 {
 	for (guint i = 0; i < pc->queued_candidates->len; i++) {
 		struct queued_candidate *q = g_ptr_array_index(pc->queued_candidates, i);
@@ -803,7 +803,7 @@ size_t alto_pc_n_media(const struct alto_pc *pc)
 
 static void fill_info(const struct alto_pc *pc, guint index, struct alto_pc_media_info *info)
 {
-	const struct pc_section *s = pc_section(pc, index);
+	const struct pc_section *s = alto_pc_impl_section(pc, index);
 
 	memset(info, 0, sizeof(*info));
 	info->index = index;
@@ -850,7 +850,7 @@ int alto_pc_find_media_by_mid(const struct alto_pc *pc, const char *mid,
 	if (pc == NULL || mid == NULL || info == NULL)
 		return -EINVAL;
 	for (guint i = 0; i < pc->sections->len; i++) {
-		if (g_strcmp0(pc_section(pc, i)->mid, mid) == 0) {
+		if (g_strcmp0(alto_pc_impl_section(pc, i)->mid, mid) == 0) {
 			fill_info(pc, i, info);
 			return 0;
 		}
@@ -866,7 +866,7 @@ int alto_pc_find_media_by_ssrc(const struct alto_pc *pc, uint32_t ssrc,
 	if (pc == NULL || info == NULL)
 		return -EINVAL;
 	for (guint i = 0; i < pc->sections->len; i++) {
-		const struct pc_section *s = pc_section(pc, i);
+		const struct pc_section *s = alto_pc_impl_section(pc, i);
 		for (size_t j = 0; j < s->n_remote_ssrcs; j++) {
 			if (s->remote_ssrcs[j] == ssrc && !s->rejected) {
 				fill_info(pc, i, info);

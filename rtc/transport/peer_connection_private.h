@@ -113,20 +113,23 @@ struct alto_pc {
 	uint8_t receive_buffer[2048];
 };
 
+/* Shared by peer_connection.c and peer_connection_sdp.c, so global symbols of the static
+ * library: prefixed like every other alto symbol (tests/rtc/check-symbols.sh checks it). */
+
 /* peer_connection.c */
-void pc_update_state(struct alto_pc *pc);
-void pc_error(struct alto_pc *pc, int res, const char *message);
-void pc_maybe_start_dtls(struct alto_pc *pc);
+void alto_pc_impl_update_state(struct alto_pc *pc);
+void alto_pc_impl_error(struct alto_pc *pc, int res, const char *message);
+void alto_pc_impl_maybe_start_dtls(struct alto_pc *pc);
 /* A new section at the end of pc->sections. */
-struct pc_section *pc_section_new(struct alto_pc *pc, enum alto_pc_media_kind kind,
+struct pc_section *alto_pc_impl_section_new(struct alto_pc *pc, enum alto_pc_media_kind kind,
 		const char *kind_name, const char *proto);
 /* Move pending track @index into pc->sections with a fresh mid. */
-struct pc_section *pc_place_pending_track(struct alto_pc *pc, guint index);
-struct pc_section *pc_section(const struct alto_pc *pc, size_t index);
+struct pc_section *alto_pc_impl_place_pending_track(struct alto_pc *pc, guint index);
+struct pc_section *alto_pc_impl_section(const struct alto_pc *pc, size_t index);
 /* The section whose transport carries the bundle (the first one not rejected); -1: none. */
-int pc_transport_index(const struct alto_pc *pc);
-void pc_flush_queued_candidates(struct alto_pc *pc);
-void pc_set_str(char **slot, const char *value);
-enum alto_pc_media_kind pc_media_kind(const char *kind_name);
+int alto_pc_impl_transport_index(const struct alto_pc *pc);
+void alto_pc_impl_flush_queued_candidates(struct alto_pc *pc);
+void alto_pc_impl_set_str(char **slot, const char *value);
+enum alto_pc_media_kind alto_pc_impl_media_kind(const char *kind_name);
 
 #endif /* ALTO_RTC_TRANSPORT_PEER_CONNECTION_PRIVATE_H */

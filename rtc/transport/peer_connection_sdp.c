@@ -107,7 +107,7 @@ static int write_audio(struct alto_pc *pc, struct alto_sdp *sdp, struct alto_sdp
 static int build_description(struct alto_pc *pc, bool offer, char **text)
 {
 	struct alto_sdp *sdp = alto_sdp_new();
-	int transport = pc_transport_index(pc), res = 0;
+	int transport = alto_pc_impl_transport_index(pc), res = 0;
 
 	if (sdp == NULL)
 		return -ENOMEM;
@@ -115,11 +115,11 @@ static int build_description(struct alto_pc *pc, bool offer, char **text)
 	sdp->session_version = ++pc->session_version;
 	sdp->ice_trickle = true;
 	for (guint i = 0; i < pc->sections->len; i++)
-		if (!pc_section(pc, i)->rejected)
-			alto_sdp_add_bundle_mid(sdp, pc_section(pc, i)->mid);
+		if (!alto_pc_impl_section(pc, i)->rejected)
+			alto_sdp_add_bundle_mid(sdp, alto_pc_impl_section(pc, i)->mid);
 
 	for (guint i = 0; i < pc->sections->len && res == 0; i++) {
-		struct pc_section *s = pc_section(pc, i);
+		struct pc_section *s = alto_pc_impl_section(pc, i);
 		struct alto_sdp_media *m = alto_sdp_add_media(sdp, s->kind_name,
 				s->rejected ? 0 : 9, s->proto);
 		if (m == NULL) {
@@ -168,8 +168,8 @@ int alto_pc_create_offer(struct alto_pc *pc, char **sdp, uint32_t *id)
 	if (pc->signaling == PC_SIGNALING_HAVE_REMOTE_OFFER)
 		return -EBUSY;
 	while (pc->pending_tracks->len > 0)
-		pc_place_pending_track(pc, 0);
-	if (pc->sections->len == 0 || pc_transport_index(pc) < 0)
+		alto_pc_impl_place_pending_track(pc, 0);
+	if (pc->sections->len == 0 || alto_pc_impl_transport_index(pc) < 0)
 		return -EINVAL;
 	/* the offerer controls ICE (RFC 8445 6.1.1), unless roles were settled before */
 	if (!pc->remote_applied)
@@ -207,7 +207,7 @@ int alto_pc_create_answer(struct alto_pc *pc, char **sdp, uint32_t *id)
 	alto_sdp_free(pc->remote_offer);
 	pc->remote_offer = NULL;
 	published(pc);
-	pc_maybe_start_dtls(pc);
+	alto_pc_impl_maybe_start_dtls(pc);
 	return 0;
 }
 
@@ -275,7 +275,7 @@ static void apply_transport(struct alto_pc *pc, const struct alto_sdp *remote,
 		for (size_t j = 0; j < m->n_candidates; j++)
 			alto_ice_add_remote_candidate(pc->ice, m->candidates[j]);
 	}
-	pc_flush_queued_candidates(pc);
+	alto_pc_impl_flush_queued_candidates(pc);
 	if (t->end_of_candidates)
 		alto_ice_remote_gathering_done(pc->ice);
 
@@ -308,15 +308,15 @@ static void set_remote_track(struct pc_section *s, const struct alto_sdp_media *
 	}
 	if (g_strcmp0(stream, "-") == 0)
 		stream = NULL;
-	pc_set_str(&s->remote_stream_id, stream);
-	pc_set_str(&s->remote_track_id, track);
+	alto_pc_impl_set_str(&s->remote_stream_id, stream);
+	alto_pc_impl_set_str(&s->remote_track_id, track);
 }
 
 static void clear_remote_track(struct pc_section *s)
 {
 	s->n_remote_ssrcs = 0;
-	pc_set_str(&s->remote_stream_id, NULL);
-	pc_set_str(&s->remote_track_id, NULL);
+	alto_pc_impl_set_str(&s->remote_stream_id, NULL);
+	alto_pc_impl_set_str(&s->remote_track_id, NULL);
 }
 
 static void read_extensions(struct pc_section *s, const struct alto_sdp_media *m)
@@ -331,7 +331,7 @@ static void reject(struct pc_section *s, const struct alto_sdp_media *m)
 	s->rejected = true;
 	s->direction = ALTO_SDP_DIRECTION_INACTIVE;
 	if (m && m->n_formats > 0)
-		pc_set_str(&s->first_format, m->formats[0]);
+		alto_pc_impl_set_str(&s->first_format, m->formats[0]);
 	clear_remote_track(s);
 }
 
@@ -374,8 +374,8 @@ static struct pc_section *take_pending_track(struct alto_pc *pc, struct pc_secti
 	if (pc->pending_tracks->len == 0)
 		return NULL;
 	track = g_ptr_array_index(pc->pending_tracks, 0);
-	pc_set_str(&s->track_id, track->track_id);
-	pc_set_str(&s->stream_id, track->stream_id);
+	alto_pc_impl_set_str(&s->track_id, track->track_id);
+	alto_pc_impl_set_str(&s->stream_id, track->stream_id);
 	s->ssrc = track->ssrc;
 	g_ptr_array_remove_index(pc->pending_tracks, 0);
 	return s;
@@ -388,7 +388,7 @@ static void apply_offer_section(struct alto_pc *pc, struct pc_section *s,
 	bool send, recv;
 
 	if (s->first_format == NULL && m->n_formats > 0)
-		pc_set_str(&s->first_format, m->formats[0]);
+		alto_pc_impl_set_str(&s->first_format, m->formats[0]);
 	if (m->port == 0 || !bundled) {
 		reject(s, m);
 		return;
@@ -403,7 +403,7 @@ static void apply_offer_section(struct alto_pc *pc, struct pc_section *s,
 		}
 		s->rejected = false;
 		s->opus_pt = opus->pt;
-		pc_set_str(&s->opus_fmtp, opus->fmtp);
+		alto_pc_impl_set_str(&s->opus_fmtp, opus->fmtp);
 		recv = sends(remote);
 		send = receives(remote) && (s->track_id != NULL || take_pending_track(pc, s) != NULL);
 		s->direction = make_direction(send, recv);
@@ -464,7 +464,7 @@ int alto_pc_set_remote_answer(struct alto_pc *pc, const char *text, uint32_t id)
 	}
 	for (size_t i = 0; i < remote->n_media; i++) {
 		const char *mid = remote->media[i].mid;
-		if (mid == NULL || strcmp(mid, pc_section(pc, i)->mid) != 0) {
+		if (mid == NULL || strcmp(mid, alto_pc_impl_section(pc, i)->mid) != 0) {
 			res = -EINVAL;
 			goto done;
 		}
@@ -476,12 +476,12 @@ int alto_pc_set_remote_answer(struct alto_pc *pc, const char *text, uint32_t id)
 	if (t)
 		apply_transport(pc, remote, t, false);
 	for (size_t i = 0; i < remote->n_media; i++)
-		apply_answer_section(pc, pc_section(pc, i), &remote->media[i],
+		apply_answer_section(pc, alto_pc_impl_section(pc, i), &remote->media[i],
 				t && remote_bundled(remote, t, &remote->media[i]));
 	pc->signaling = PC_SIGNALING_STABLE;
 	pc->remote_applied = true;
-	pc_maybe_start_dtls(pc);
-	pc_update_state(pc);
+	alto_pc_impl_maybe_start_dtls(pc);
+	alto_pc_impl_update_state(pc);
 	res = 0;
 done:
 	alto_sdp_free(remote);
@@ -511,7 +511,7 @@ int alto_pc_set_remote_offer(struct alto_pc *pc, const char *text, uint32_t id)
 	}
 	for (size_t i = 0; i < remote->n_media; i++) {
 		const char *mid = remote->media[i].mid;
-		if (mid == NULL || (i < pc->sections->len && strcmp(mid, pc_section(pc, i)->mid) != 0)) {
+		if (mid == NULL || (i < pc->sections->len && strcmp(mid, alto_pc_impl_section(pc, i)->mid) != 0)) {
 			res = -EINVAL;
 			goto error;
 		}
@@ -530,19 +530,19 @@ int alto_pc_set_remote_offer(struct alto_pc *pc, const char *text, uint32_t id)
 	apply_transport(pc, remote, t, true);
 	for (size_t i = pc->sections->len; i < remote->n_media; i++) {
 		const struct alto_sdp_media *m = &remote->media[i];
-		struct pc_section *s = pc_section_new(pc, pc_media_kind(m->kind), m->kind, m->proto);
+		struct pc_section *s = alto_pc_impl_section_new(pc, alto_pc_impl_media_kind(m->kind), m->kind, m->proto);
 		s->mid = g_strdup(m->mid);
 	}
 	for (size_t i = 0; i < remote->n_media; i++)
-		apply_offer_section(pc, pc_section(pc, i), &remote->media[i],
+		apply_offer_section(pc, alto_pc_impl_section(pc, i), &remote->media[i],
 				remote_bundled(remote, t, &remote->media[i]));
 	alto_sdp_free(pc->remote_offer);
 	pc->remote_offer = remote;
 	pc->remote_offer_id = id;
 	pc->signaling = PC_SIGNALING_HAVE_REMOTE_OFFER;
 	pc->remote_applied = true;
-	pc_maybe_start_dtls(pc);
-	pc_update_state(pc);
+	alto_pc_impl_maybe_start_dtls(pc);
+	alto_pc_impl_update_state(pc);
 	return 0;
 error:
 	alto_sdp_free(remote);

@@ -59,7 +59,7 @@ static char *quote(const char *s)
 {
 	size_t size = strlen(s) * 6 + 3;
 	char *q = g_malloc(size);
-	if (alto_json_quote(s, q, size) < 0)
+	if (alto_rtc_json_quote(s, q, size) < 0)
 		strcpy(q, "\"\"");
 	return q;
 }
@@ -215,19 +215,19 @@ static void handle_line(struct app *app, const char *line, size_t len)
 	int64_t number = 0;
 	int res;
 
-	if (alto_json_get_string(line, len, "type", type, sizeof(type)) < 0) {
+	if (alto_rtc_json_get_string(line, len, "type", type, sizeof(type)) < 0) {
 		on_error(app, -EINVAL, "bad input line");
 		return;
 	}
 	if (strcmp(type, "offer") == 0 || strcmp(type, "answer") == 0) {
 		char *sdp = g_malloc(len + 1);
 		uint32_t id = 0;
-		if (alto_json_get_string(line, len, "sdp", sdp, len + 1) < 0) {
+		if (alto_rtc_json_get_string(line, len, "sdp", sdp, len + 1) < 0) {
 			g_free(sdp);
 			on_error(app, -EINVAL, "no sdp");
 			return;
 		}
-		if (alto_json_get_int(line, len, "id", &number) == 0)
+		if (alto_rtc_json_get_int(line, len, "id", &number) == 0)
 			id = (uint32_t)number;
 		if (app->tamper)
 			tamper_fingerprint(sdp);
@@ -250,13 +250,13 @@ static void handle_line(struct app *app, const char *line, size_t len)
 		emit_media(app);
 	} else if (strcmp(type, "candidate") == 0) {
 		char init[2048];
-		if (alto_json_get_string(line, len, "candidateInit", init, sizeof(init)) < 0)
+		if (alto_rtc_json_get_string(line, len, "candidateInit", init, sizeof(init)) < 0)
 			return;
 		res = alto_pc_add_remote_candidate(app->pc, init);
 		if (res < 0 && res != -ENOTSUP && res != -EINVAL)
 			on_error(app, res, "add_remote_candidate failed");
 	} else if (strcmp(type, "send-rtp") == 0) {
-		alto_json_get_int(line, len, "count", &number);
+		alto_rtc_json_get_int(line, len, "count", &number);
 		app->to_send = number > 0 && number < 100000 ? (int)number : 1;
 		if (app->send_timer == NULL) {
 			app->send_timer = g_timeout_source_new(20);

@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t v;
 	int n;
 
-	alto_json_get_string((const char *)data, size, "sdpMid", out, sizeof(out));
-	alto_json_get_int((const char *)data, size, "sdpMLineIndex", &v);
+	alto_rtc_json_get_string((const char *)data, size, "sdpMid", out, sizeof(out));
+	alto_rtc_json_get_int((const char *)data, size, "sdpMLineIndex", &v);
 	if (alto_candidate_init_from_json((const char *)data, size, &init) < 0)
 		return 0;
 	/* what was accepted writes back and reads back the same */

@@ -101,26 +101,26 @@ static void test_json(void)
 	const char *j = "{\"type\":\"answer\",\"id\":4294967296,\"neg\":-3,\"u\":\"\\u00e9\\ud83d\\ude00\","
 		"\"type\":\"offer\"}";
 
-	CHECK_INT(alto_json_get_string(j, strlen(j), "type", out, sizeof(out)), 5);
+	CHECK_INT(alto_rtc_json_get_string(j, strlen(j), "type", out, sizeof(out)), 5);
 	CHECK_STR(out, "offer");
-	CHECK_INT(alto_json_get_int(j, strlen(j), "id", &v), 0);
+	CHECK_INT(alto_rtc_json_get_int(j, strlen(j), "id", &v), 0);
 	CHECK(v == 4294967296ll);
-	CHECK_INT(alto_json_get_int(j, strlen(j), "neg", &v), 0);
+	CHECK_INT(alto_rtc_json_get_int(j, strlen(j), "neg", &v), 0);
 	CHECK(v == -3);
-	CHECK_INT(alto_json_get_string(j, strlen(j), "u", out, sizeof(out)), 6);
+	CHECK_INT(alto_rtc_json_get_string(j, strlen(j), "u", out, sizeof(out)), 6);
 	CHECK_STR(out, "\xc3\xa9\xf0\x9f\x98\x80");
-	CHECK_INT(alto_json_get_string(j, strlen(j), "missing", out, sizeof(out)), -ENOENT);
-	CHECK_INT(alto_json_get_string(j, strlen(j), "id", out, sizeof(out)), -EINVAL);
-	CHECK_INT(alto_json_get_string(j, strlen(j), "type", out, 5), -ENOSPC);
-	CHECK_INT(alto_json_get_int(j, strlen(j), "type", &v), -EINVAL);
-	CHECK_INT(alto_json_member_type(j, strlen(j), "neg"), ALTO_JSON_NUMBER);
-	CHECK_INT(alto_json_get_int("{\"n\":99999999999999999999}", 25, "n", &v), -EINVAL);
-	CHECK_INT(alto_json_quote("a\x01\n", out, sizeof(out)), 11);
+	CHECK_INT(alto_rtc_json_get_string(j, strlen(j), "missing", out, sizeof(out)), -ENOENT);
+	CHECK_INT(alto_rtc_json_get_string(j, strlen(j), "id", out, sizeof(out)), -EINVAL);
+	CHECK_INT(alto_rtc_json_get_string(j, strlen(j), "type", out, 5), -ENOSPC);
+	CHECK_INT(alto_rtc_json_get_int(j, strlen(j), "type", &v), -EINVAL);
+	CHECK_INT(alto_rtc_json_member_type(j, strlen(j), "neg"), ALTO_RTC_JSON_NUMBER);
+	CHECK_INT(alto_rtc_json_get_int("{\"n\":99999999999999999999}", 25, "n", &v), -EINVAL);
+	CHECK_INT(alto_rtc_json_quote("a\x01\n", out, sizeof(out)), 11);
 	CHECK_STR(out, "\"a\\u0001\\n\"");
-	CHECK_INT(alto_json_quote("abc", out, 5), -ENOSPC);
-	CHECK_INT(alto_json_validate("1", 1), 0);
-	CHECK_INT(alto_json_validate("-", 1), -EINVAL);
-	CHECK_INT(alto_json_validate("\"abc", 4), -EINVAL);
+	CHECK_INT(alto_rtc_json_quote("abc", out, 5), -ENOSPC);
+	CHECK_INT(alto_rtc_json_validate("1", 1), 0);
+	CHECK_INT(alto_rtc_json_validate("-", 1), -EINVAL);
+	CHECK_INT(alto_rtc_json_validate("\"abc", 4), -EINVAL);
 }
 
 int main(void)
