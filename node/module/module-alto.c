@@ -3,7 +3,7 @@
  * The room session of `alto join` (node/room-session.h), hosted by PipeWire:
  * loaded into the daemon from a pipewire.conf.d drop-in, into a process of
  * its own (`pipewire -c alto-livekit.conf`), or into any PipeWire client
- * (`pw-cli -m load-module ...`). This file only turns the module args into
+ * that loads modules. This file only turns the module args into
  * a session config and a token, and ties the session's life to the module's.
  *
  * Threads: pipewire__module_init, every session event and the module and
@@ -640,7 +640,7 @@ static int connect_core(struct impl *impl)
 {
 	const char *remote = pw_properties_get(impl->args, PW_KEY_REMOTE_NAME);
 
-	/* a client process (pw-cli) has its core already; the daemon and a
+	/* a client process (pw-cli -m load-module) has its core already; the daemon and a
 	 * `pipewire -c` process connect one for this room */
 	impl->core = remote ? NULL : pw_context_get_object(impl->context, PW_TYPE_INTERFACE_Core);
 	if (impl->core == NULL) {

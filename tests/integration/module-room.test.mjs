@@ -87,7 +87,8 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
       const [fl] = await recordPorts(pw, [`alto.${ROOM}:output_FL`], 3);
       for (const p of PEERS) {
         const got = toneLevelNear(fl, p.freq);
-        assert.ok(Math.abs(got - TONE_DBFS) <= 1, `${p.identity}'s ${p.freq} Hz at ${got.toFixed(2)} dBFS`);
+        // (the exact level is the receive tests' business; it dips on a loaded machine)
+        assert.ok(got > TONE_DBFS - 6 && got < TONE_DBFS + 1, `${p.identity}'s ${p.freq} Hz at ${got.toFixed(2)} dBFS`);
       }
       assert.ok(moduleLog(pw).some((l) => l.includes(`joining as listener`)), moduleLog(pw).join('\n'));
     });
