@@ -3,8 +3,9 @@
  *
  * An AF_PACKET socket on the loopback interface (every packet between
  * processes of this machine passes there, also those addressed to its own
- * interface address) sees each UDP datagram the moment the sending process
- * hands it to the kernel (PACKET_OUTGOING, kernel timestamp). SRTP leaves
+ * interface address) sees each UDP datagram as the sending process hands it
+ * to the kernel (kernel timestamp; on loopback the receive side runs in the
+ * sender's system call). SRTP leaves
  * the RTP header and its extensions in the clear, so for every RTP packet
  * one JSON line goes to stdout:
  *   {"t":<CLOCK_MONOTONIC ns>,"sport":N,"dport":N,"ssrc":N,"seq":N,"ts":N,"m":0|1,"pt":N,"len":N,"ext":{"1":V,...}}
@@ -84,6 +85,9 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fprintf(stderr, "send-wire: listening on lo\n");
 
+	static uint32_t seen_ssrc[64], seen_seq[64];
+	static size_t seen_len[64];
+
 	while (!stop) {
 		uint8_t buf[2048], ctrl[256];
 		struct sockaddr_ll from;
@@ -102,8 +106,9 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "send-wire: recvmsg: %s\n", strerror(errno));
 			return 1;
 		}
-		/* on lo every packet shows twice: going out and coming in */
-		if (from.sll_pkttype != PACKET_OUTGOING)
+		/* on lo a packet may show twice, going out and coming in (some
+		 * kernels only show it coming in): duplicates go below */
+		if (from.sll_pkttype != PACKET_OUTGOING && from.sll_pkttype != PACKET_HOST)
 			continue;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS)
@@ -133,6 +138,17 @@ int main(int argc, char *argv[])
 		size_t off = 12 + 4 * cc;
 		if (off > len)
 			continue;
+		{
+			/* the same packet a second time (the other direction on lo) */
+			uint32_t key = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11];
+			uint32_t seqv = (uint32_t)(rtp[2] << 8 | rtp[3]);
+			size_t h = (key ^ (key >> 13)) % 64;
+			if (seen_ssrc[h] == key && seen_seq[h] == seqv && seen_len[h] == len)
+				continue;
+			seen_ssrc[h] = key;
+			seen_seq[h] = seqv;
+			seen_len[h] = len;
+		}
 		printf("{\"t\":%llu,\"sport\":%u,\"dport\":%u,\"ssrc\":%u,\"seq\":%u,\"ts\":%u,\"m\":%u,\"pt\":%u,\"len\":%zu,\"ext\":{",
 		       (unsigned long long)t, sport, dport,
 		       (unsigned)((uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11]),
