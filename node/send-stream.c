@@ -61,6 +61,8 @@ struct alto_send_stream {
 	bool muted;
 	bool start_muted;
 	bool initial_mute_done;
+	bool prop_mute;			/* the stream's Props as last seen */
+	bool prop_zero_volume;
 
 	/* --source linking (main loop) */
 	struct pw_registry *registry;
@@ -162,14 +164,15 @@ static void set_muted(struct alto_send_stream *s, bool muted)
 	emit(s, mute_changed, muted);
 }
 
-/* Props from outside: pavucontrol/pactl set `mute` (pipewire-pulse), other
- * tools may only zero the channel volumes; both silence the stream. */
+/* Props from outside: pavucontrol/pactl set `mute` (pipewire-pulse); a
+ * volume of zero on every channel silences the stream just as well, so the
+ * room sees that as muted too (rather than a live track carrying silence). */
 static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
 {
 	struct alto_send_stream *s = data;
 	const struct spa_pod_prop *prop;
 	const struct spa_pod_object *obj;
-	bool have = false, mute = false;
+	bool changed = false;
 
 	if (id != SPA_PARAM_Props || param == NULL || !spa_pod_is_object(param))
 		return;
@@ -178,14 +181,25 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 		if (prop->key == SPA_PROP_mute) {
 			bool v;
 			if (spa_pod_get_bool(&prop->value, &v) == 0) {
-				mute = v;
-				have = true;
+				s->prop_mute = v;
+				changed = true;
+			}
+		} else if (prop->key == SPA_PROP_channelVolumes) {
+			float vols[SPA_AUDIO_MAX_CHANNELS];
+			uint32_t n = spa_pod_copy_array(&prop->value, SPA_TYPE_Float, vols, SPA_AUDIO_MAX_CHANNELS);
+			if (n > 0) {
+				bool zero = true;
+				for (uint32_t i = 0; i < n; i++)
+					if (vols[i] > 0.0f)
+						zero = false;
+				s->prop_zero_volume = zero;
+				changed = true;
 			}
 		}
 	}
 	/* until connected, the adapter's defaults are not the user's choice */
-	if (have && (s->initial_mute_done || !s->start_muted))
-		set_muted(s, mute);
+	if (changed && (s->initial_mute_done || !s->start_muted))
+		set_muted(s, s->prop_mute || s->prop_zero_volume);
 }
 
 int alto_send_stream_set_muted(struct alto_send_stream *s, bool muted)

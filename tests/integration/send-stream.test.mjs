@@ -96,6 +96,16 @@ describe('send stream', () => {
     probe.command('unmute');
     await waitFor(async () => (await sourceOutput(pw, name))?.muted === false, { message: 'pactl to show the room unmute' });
 
+    // the slider all the way down silences it just as well: the room sees it muted
+    const muteEvents = () => probe.events.filter((e) => e.event === 'mute').length;
+    const before = muteEvents();
+    await pw.run('pactl', ['set-source-output-volume', String(so.index), '0%']);
+    await waitFor(() => probe.events.slice(-5).some((e) => e.event === 'mute' && e.muted === true) && muteEvents() > before,
+      { message: 'volume 0 to count as muted' });
+    await pw.run('pactl', ['set-source-output-volume', String(so.index), '100%']);
+    await waitFor(() => { const last = probe.events.filter((e) => e.event === 'mute').at(-1); return last.muted === false; },
+      { message: 'volume back to count as unmuted' });
+
     await tone.stop();
     await probe.child.kill_group('SIGTERM');
     await pw.waitNodeGone(name);
