@@ -1,6 +1,7 @@
 // `meson install --destdir` lays alto's files out where PipeWire and systemd look for them, and
 // what it installs works: the user unit passes `systemd-analyze verify`, the man page renders
-// without warnings, the installed `alto` runs.
+// without warnings, the installed `alto` runs, and the installed standalone conf, module and SPA
+// plugin — nothing from the build dir — join a dev-server room.
 //
 // Where "where PipeWire looks" is: the directories PipeWire's and systemd's own pkg-config files
 // name (moduledir, plugindir, systemduserunitdir), moved to this build's prefix. With
@@ -8,11 +9,14 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, killAll, onExitSync } from '../lib/procs.mjs';
-import { BUILD } from '../lib/pipewire.mjs';
+import { BUILD, SYSTEM_SPA_DIR, startPipewire } from '../lib/pipewire.mjs';
+import { startDevServer, startPeer } from '../../devserver/testlib/index.mjs';
+import { moduleDropIn, secretFile, waitParticipantNodes, SYSTEM_MODULE_DIR } from './module-helpers.mjs';
+import { tonePeers } from './receive-helpers.mjs';
 
 /** The build's install options: prefix, bindir, libdir, datadir, mandir. */
 async function buildOptions() {
@@ -46,7 +50,10 @@ describe('meson install', () => {
 
   test('puts every file where PipeWire, systemd and man look for it', { timeout: 60_000 }, async () => {
     const spaDir = await pkgDir('libspa-0.2', 'plugindir', opts.prefix);
+    const moduleDir = await pkgDir('libpipewire-0.3', 'moduledir', opts.prefix);
     const expected = {
+      'the alto command': join(root, opts.bindir, 'alto'),
+      'the PipeWire module': inDest(join(moduleDir, 'libpipewire-module-alto.so')),
       'the SPA plugin (alto.mixer)': inDest(join(spaDir, 'alto', 'libspa-alto.so')),
       'the standalone conf (pipewire -c alto-livekit.conf)': join(root, opts.datadir, 'pipewire', 'alto-livekit.conf'),
       'the systemd user unit': unitPath,
@@ -109,4 +116,44 @@ describe('meson install', () => {
     assert.match(example, /flags = \[ nofail \]/, 'a mistake in a drop-in must not stop the daemon');
     assert.equal(statSync(unitPath).mode & 0o777, 0o644);
   });
+
+  test('the installed alto runs', { timeout: 30_000 }, async () => {
+    const bin = join(root, opts.bindir, 'alto');
+    const r = await run(bin, ['--help']);
+    assert.match(r.stdout, /^alto \[options\] COMMAND/);
+    assert.match((await run(bin, ['--version'])).stdout, /Linked with libpipewire 0\.3\.\d+/);
+  });
+
+  test('the installed conf, module and plugin join a room (pipewire -c alto-livekit.conf, nothing from the build)',
+    { timeout: 120_000 }, async () => {
+      const installedSpa = inDest(await pkgDir('libspa-0.2', 'plugindir', opts.prefix));
+      const installedModules = inDest(await pkgDir('libpipewire-0.3', 'moduledir', opts.prefix));
+      const conf = join(root, opts.datadir, 'pipewire', 'alto-livekit.conf');
+      const server = await startDevServer();
+      const pw = await startPipewire({ name: 'install' });
+      try {
+        const [peer] = await tonePeers(startPeer, server, 'installed', [{ identity: 'alice', name: 'Alice', freq: 440 }]);
+        // the room drop-in, where PipeWire reads drop-ins for this conf: <conf>.d/
+        mkdirSync(`${conf}.d`, { recursive: true });
+        writeFileSync(join(`${conf}.d`, 'room.conf'), moduleDropIn({
+          url: server.url, room: 'installed', identity: 'listener', 'api.key': 'devkey', 'api.secret.file': secretFile(dest),
+        }));
+        pw.spawn('pipewire', ['-c', conf], {
+          env: { PIPEWIRE_MODULE_DIR: `${installedModules}:${SYSTEM_MODULE_DIR}`, SPA_PLUGIN_DIR: `${installedSpa}:${SYSTEM_SPA_DIR}` },
+          logTo: join(dest, 'standalone.log'),
+        });
+        let nodes;
+        try {
+          nodes = await waitParticipantNodes(pw, 'installed', ['alice']);
+        } catch (e) {
+          e.message += `\n--- pipewire -c ${conf} ---\n${readFileSync(join(dest, 'standalone.log'), 'utf8').slice(-3000)}`;
+          throw e;
+        }
+        assert.equal(nodes.alice.name, 'alto.installed.alice');
+        await peer.stop();
+      } finally {
+        await pw.stop();
+        await server.stop();
+      }
+    });
 });
