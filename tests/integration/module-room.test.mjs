@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { killAll } from '../lib/procs.mjs';
+import { killAll, waitFor } from '../lib/procs.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes, moduleLog } from './module-helpers.mjs';
@@ -37,6 +37,7 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
   let pw;
   let server;
   let dir;
+  let alicePeer;
   const stops = [];
   const ROOM = 'desk-module';
   const CLI_ROOM = 'desk-cli';
@@ -46,6 +47,7 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
     dir = tmpDir('alto-module-');
     const peers = await tonePeers(startPeer, server, ROOM, PEERS);
     stops.push(...peers.map((p) => () => p.stop()));
+    [alicePeer] = peers;
     pw = await startPipewireWithDropIns({
       name: 'module-room',
       dropIns: {
@@ -133,4 +135,26 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
     assert.match(props['module.version'], /^\d+\.\d+\.\d+$/);
     assert.doesNotMatch(JSON.stringify(mod.info.args ?? ''), /secret\s*=\s*"?secret"?/, 'no secret in the args');
   });
+
+  test('node properties users expect, and live LiveKit state on the node: speaking, quality, muted',
+    { timeout: 90_000 }, async () => {
+      const name = `alto.${ROOM}.alice`;
+      const props = async () => (await pw.nodes()).find((n) => n.name === name)?.props ?? {};
+      const p = await props();
+      assert.equal(p['application.name'], 'alto');
+      assert.equal(String(p['node.network']), 'true');
+      assert.equal(p['media.role'], undefined, 'no shared media.role (it would key every person\'s saved volume alike)');
+      // alice talks (a steady tone): the server reports her speaking, and her connection quality
+      await waitFor(async () => String((await props())['livekit.speaking']) === 'true',
+        { timeout: 20_000, message: `${name} livekit.speaking = true` });
+      assert.ok(['excellent', 'good', 'poor', 'lost'].includes((await props())['livekit.connection-quality']),
+        `livekit.connection-quality: ${(await props())['livekit.connection-quality']}`);
+      // she mutes, then unmutes: the node says so
+      alicePeer.mute();
+      await waitFor(async () => String((await props())['livekit.muted']) === 'true',
+        { timeout: 20_000, message: `${name} livekit.muted = true after alice muted` });
+      alicePeer.unmute();
+      await waitFor(async () => String((await props())['livekit.muted']) === 'false',
+        { timeout: 20_000, message: `${name} livekit.muted = false after alice unmuted` });
+    });
 });
