@@ -246,7 +246,8 @@ enum alto_signal_end {
 	ALTO_SIGNAL_END_UNAUTHORIZED,   /* 401/403: token refused */
 	ALTO_SIGNAL_END_REFUSED,        /* 400/404 or not a LiveKit server */
 	ALTO_SIGNAL_END_UNREACHABLE,    /* max_retries consecutive attempts failed */
-	ALTO_SIGNAL_END_ERROR,          /* internal error (out of memory, lws failure) */
+	ALTO_SIGNAL_END_ERROR,          /* internal error (out of memory, lws failure), or a join
+	                                 * request too large to send (see the message); not retried */
 };
 
 struct alto_left_info {

@@ -299,9 +299,11 @@ static void start_attempt(struct impl *impl)
 	struct alto_join_params jp;
 	struct alto_join_offer offer = { 0 };
 	struct conn *conn;
+	struct alto_wire_path_info wi;
 	char *path, *log_path = NULL;
 	const struct alto_participant_info *self = alto_room_self(impl->room);
 	struct lws *wsi;
+	int res;
 
 	conn_abandon(impl->conn);
 	impl->attempt_is_resume = impl->next_is_resume && self != NULL;
@@ -325,7 +327,30 @@ static void start_attempt(struct impl *impl)
 		jp.offer_sdp = offer.sdp;
 		jp.offer_id = offer.id;
 	}
-	path = alto_wire_join_path(&jp, &log_path);
+	res = alto_wire_join_path(&jp, &path, &log_path, &wi);
+	if (res == -EMSGSIZE) {
+		/* retrying would send the same request: end with one clear error */
+		if (jp.v1)
+			end_session(impl, ALTO_SIGNAL_END_ERROR, 0, 0,
+				    "the join request is too large: %zu bytes (publisher offer %zu, "
+				    "metadata %zu) make a %zu-character /rtc/v1 URL even gzip-compressed, "
+				    "libwebsockets 4.1 sends at most %d",
+				    wi.join_request_len, offer.sdp ? strlen(offer.sdp) : 0,
+				    jp.metadata ? strlen(jp.metadata) : 0, wi.path_len, ALTO_WIRE_PATH_MAX);
+		else
+			end_session(impl, ALTO_SIGNAL_END_ERROR, 0, 0,
+				    "the access token is too long for the legacy /rtc URL (%zu characters, "
+				    "libwebsockets 4.1 sends at most %d)", wi.path_len, ALTO_WIRE_PATH_MAX);
+		return;
+	}
+	if (res < 0) {
+		end_session(impl, ALTO_SIGNAL_END_ERROR, 0, 0, "cannot build the join request: %s",
+			    g_strerror(-res));
+		return;
+	}
+	if (wi.gzip)
+		log_debug("join request: %zu bytes, gzip-compressed: the plain URL would have %zu "
+			  "characters, now %zu", wi.join_request_len, wi.plain_path_len, wi.path_len);
 
 	conn = g_new0(struct conn, 1);
 	conn->impl = impl;

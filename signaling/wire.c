@@ -2,6 +2,7 @@
 #include "wire.h"
 #include "base64url.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,44 +112,94 @@ static void append_param(GString *path, GString *log, const char *key, const cha
 	}
 }
 
-static char *v1_path(const struct alto_join_params *p, char **log_path)
+/* The padded base64url of WrappedJoinRequest{compression, join_request}; free(). NULL when
+ * out of memory. */
+static char *wrapped_base64(Livekit__WrappedJoinRequest__Compression compression,
+			    const uint8_t *data, size_t len)
 {
 	Livekit__WrappedJoinRequest w = LIVEKIT__WRAPPED_JOIN_REQUEST__INIT;
-	GBytes *jr = alto_wire_join_request(p), *gz = NULL;
-	GString *path, *log;
-	size_t jr_len, w_len;
+	size_t w_len;
 	uint8_t *wbuf;
-	char *b64, note[64];
+	char *b64;
 
-	jr_len = g_bytes_get_size(jr);
-	w.compression = LIVEKIT__WRAPPED_JOIN_REQUEST__COMPRESSION__NONE;
-	w.join_request.data = (uint8_t *)g_bytes_get_data(jr, NULL);
-	w.join_request.len = jr_len;
-	if (jr_len > ALTO_WIRE_GZIP_ABOVE && (gz = alto_wire_gzip(w.join_request.data, jr_len)) != NULL) {
-		w.compression = LIVEKIT__WRAPPED_JOIN_REQUEST__COMPRESSION__GZIP;
-		w.join_request.data = (uint8_t *)g_bytes_get_data(gz, &w.join_request.len);
-	}
+	w.compression = compression;
+	w.join_request.data = (uint8_t *)data;
+	w.join_request.len = len;
 	w_len = livekit__wrapped_join_request__get_packed_size(&w);
 	wbuf = g_malloc(w_len ? w_len : 1);
 	livekit__wrapped_join_request__pack(&w, wbuf);
 	b64 = alto_base64url_encode(wbuf, w_len, true);
 	g_free(wbuf);
-	if (gz)
-		g_bytes_unref(gz);
-	g_bytes_unref(jr);
-	if (b64 == NULL)
-		return NULL;
+	return b64;
+}
 
-	path = g_string_new(p->prefix ? p->prefix : "");
+/* {prefix}/rtc/v1?join_request=<b64, '=' as %3D>; with @log_path also the log form, where
+ * the join request reads @note. */
+static char *v1_path_with(const struct alto_join_params *p, const char *b64, const char *note,
+			  char **log_path)
+{
+	GString *path = g_string_new(p->prefix ? p->prefix : ""), *log;
+
 	g_string_append(path, "/rtc/v1");
 	log = log_path ? g_string_new(path->str) : NULL;
-	snprintf(note, sizeof(note), "[%zu bytes%s]", jr_len,
-		 w.compression == LIVEKIT__WRAPPED_JOIN_REQUEST__COMPRESSION__GZIP ? ", gzip" : "");
 	append_param(path, log, "join_request", b64, note);
-	free(b64);
 	if (log_path)
 		*log_path = g_string_free(log, FALSE);
 	return g_string_free(path, FALSE);
+}
+
+static int v1_path(const struct alto_join_params *p, char **out, char **log_path,
+		   struct alto_wire_path_info *info)
+{
+	GBytes *jr = alto_wire_join_request(p), *gz = NULL;
+	const uint8_t *data;
+	size_t len;
+	char *b64, *path = NULL, note[64];
+	int res = 0;
+
+	data = g_bytes_get_data(jr, &len);
+	info->join_request_len = len;
+	/* what counts is the encoded length: base64 grows it by a third, padding by "%3D"s */
+	if ((b64 = wrapped_base64(LIVEKIT__WRAPPED_JOIN_REQUEST__COMPRESSION__NONE, data, len)) == NULL)
+		goto nomem;
+	path = v1_path_with(p, b64, NULL, NULL);
+	info->plain_path_len = info->path_len = strlen(path);
+	if (info->plain_path_len > ALTO_WIRE_PATH_MAX) {
+		g_free(path);
+		path = NULL;
+		free(b64);
+		b64 = NULL;
+		info->gzip = true;
+		if ((gz = alto_wire_gzip(data, len)) == NULL)
+			goto nomem;
+		data = g_bytes_get_data(gz, &len);
+		if ((b64 = wrapped_base64(LIVEKIT__WRAPPED_JOIN_REQUEST__COMPRESSION__GZIP, data, len)) == NULL)
+			goto nomem;
+		path = v1_path_with(p, b64, NULL, NULL);
+		info->path_len = strlen(path);
+		if (info->path_len > ALTO_WIRE_PATH_MAX) {
+			res = -EMSGSIZE;
+			goto done;
+		}
+	}
+	snprintf(note, sizeof(note), "[%zu bytes%s]", info->join_request_len, info->gzip ? ", gzip" : "");
+	if (log_path) {
+		g_free(path);
+		path = v1_path_with(p, b64, note, log_path);
+	}
+	*out = path;
+	path = NULL;
+	goto done;
+
+nomem:
+	res = -ENOMEM;
+done:
+	g_free(path);
+	free(b64);
+	if (gz)
+		g_bytes_unref(gz);
+	g_bytes_unref(jr);
+	return res;
 }
 
 static char *legacy_path(const struct alto_join_params *p, char **log_path)
@@ -178,9 +229,33 @@ static char *legacy_path(const struct alto_join_params *p, char **log_path)
 	return g_string_free(path, FALSE);
 }
 
-char *alto_wire_join_path(const struct alto_join_params *p, char **log_path)
+int alto_wire_join_path(const struct alto_join_params *p, char **path, char **log_path,
+			struct alto_wire_path_info *info)
 {
+	struct alto_wire_path_info scratch;
+	char *legacy;
+
+	if (info == NULL)
+		info = &scratch;
+	memset(info, 0, sizeof(*info));
+	*path = NULL;
 	if (log_path)
 		*log_path = NULL;
-	return p->v1 ? v1_path(p, log_path) : legacy_path(p, log_path);
+	if (p->v1)
+		return v1_path(p, path, log_path, info);
+
+	/* legacy: the access token is in the query, nothing can be compressed */
+	legacy = legacy_path(p, log_path);
+	info->plain_path_len = info->path_len = strlen(legacy);
+	if (info->path_len > ALTO_WIRE_PATH_MAX) {
+		memset(legacy, 0, info->path_len);   /* it holds the token */
+		g_free(legacy);
+		if (log_path) {
+			g_free(*log_path);
+			*log_path = NULL;
+		}
+		return -EMSGSIZE;
+	}
+	*path = legacy;
+	return 0;
 }
