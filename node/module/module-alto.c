@@ -147,6 +147,8 @@ static const char *const known_args[] = {
 
 struct impl {
 	struct pw_context *context;
+	struct spa_hook context_listener;
+	bool context_listening;
 	struct pw_loop *main_loop;
 	struct pw_impl_module *module;
 	struct spa_hook module_listener;
@@ -458,17 +460,27 @@ static const struct alto_room_session_events session_events = {
 
 /* ------------------------------------------------------------------ module, core */
 
-static void impl_destroy(struct impl *impl)
+/* The session, then the core: its streams and mixer live on the core. */
+static void impl_stop(struct impl *impl)
 {
-	/* the session first: its streams and mixer live on the core */
-	if (impl->session)
+	if (impl->session) {
 		alto_room_session_destroy(impl->session);
+		impl->session = NULL;
+	}
 	if (impl->core) {
 		spa_hook_remove(&impl->core_listener);
 		spa_hook_remove(&impl->core_proxy_listener);
 		if (impl->do_disconnect)
 			pw_core_disconnect(impl->core);
+		impl->core = NULL;
 	}
+}
+
+static void impl_destroy(struct impl *impl)
+{
+	impl_stop(impl);
+	if (impl->context_listening)
+		spa_hook_remove(&impl->context_listener);
 	pw_properties_free(impl->args);
 	pw_properties_free(impl->stream_props);
 	pw_properties_free(impl->participant_props);
@@ -490,6 +502,25 @@ static void module_destroy(void *data)
 static const struct pw_impl_module_events module_events = {
 	PW_VERSION_IMPL_MODULE_EVENTS,
 	.destroy = module_destroy,
+};
+
+/* The host is shutting down. pw_context_destroy() (0.3.65) disconnects
+ * every core and destroys every node BEFORE it destroys the modules: by the
+ * time module_destroy runs, the session's streams, exported mixer and links
+ * would be gone under it. The context's destroy event comes first of all,
+ * while everything is still alive: the session leaves here. */
+static void on_context_destroy(void *data)
+{
+	struct impl *impl = data;
+
+	spa_hook_remove(&impl->context_listener);
+	impl->context_listening = false;
+	impl_stop(impl);
+}
+
+static const struct pw_context_events context_events = {
+	PW_VERSION_CONTEXT_EVENTS,
+	.destroy = on_context_destroy,
 };
 
 static void on_core_error(void *data, uint32_t id, int seq, int res, const char *message)
@@ -717,6 +748,8 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	}
 
 	pw_impl_module_add_listener(module, &impl->module_listener, &module_events, impl);
+	pw_context_add_listener(context, &impl->context_listener, &context_events, impl);
+	impl->context_listening = true;
 	pw_impl_module_update_properties(module, &SPA_DICT_INIT_ARRAY(module_info));
 	pw_log_info("%s: joining as %s at %s", impl->room, impl->identity, cfg.url);
 	return 0;

@@ -56,6 +56,8 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
     });
     const dropIns = Object.fromEntries(Object.entries(bad).map(([f, [text]]) => [f, text]));
     dropIns['50-good.conf'] = moduleDropIn({ ...base, room: 'good', 'api.secret.file': ok });
+    // loads (nothing wrong with the args) but the server refuses the token: the session ends
+    dropIns['60-refused.conf'] = moduleDropIn({ ...base, room: 'refused', 'api.secret.file': secretFile(dir, { secret: 'not-the-secret', name: 'wrong.secret' }) });
     pw = await startPipewireWithDropIns({ name: 'module-errors', dropIns });
   });
   after(async () => {
@@ -77,9 +79,16 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
     // nothing of the refused rooms in the graph, and the modules are not listed
     const nodes = await pw.nodes();
     const rooms = new Set(nodes.map((n) => n.props['livekit.room']).filter(Boolean));
-    assert.deepEqual([...rooms], ['good']);
-    const modules = (await pw.dump()).filter((o) => o.type === 'PipeWire:Interface:Module' && o.info?.name === 'libpipewire-module-alto');
-    assert.equal(modules.length, 1, 'only the good instance is loaded');
+    assert.deepEqual([...rooms].filter((r) => r !== 'refused'), ['good']);
+  });
+
+  test('a token the server refuses: one error line, the module unloads itself, the others stay', { timeout: 60_000 }, async () => {
+    await waitFor(() => moduleLog(pw).some((l) => l.startsWith('[E]') &&
+      /refused the access token \(HTTP 401\)/.test(l)), { timeout: 30_000, message: 'the refusal in the log' });
+    const alto = async () => (await pw.dump()).filter((o) => o.type === 'PipeWire:Interface:Module' && o.info?.name === 'libpipewire-module-alto');
+    await waitFor(async () => (await alto()).length === 1, { timeout: 15_000, message: 'only the good instance left' });
+    assert.match((await alto())[0].info.args, /room = "?good"?/);
+    assert.ok(!(await pw.nodes()).some((n) => n.props['livekit.room'] === 'refused'), 'the refused room\'s node is gone');
   });
 
   test('the daemon itself is unaffected: it answers and plays', { timeout: 60_000 }, async () => {

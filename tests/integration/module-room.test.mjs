@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { killAll, waitFor } from '../lib/procs.mjs';
+import { killAll, killGroup, waitFor } from '../lib/procs.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes, moduleLog } from './module-helpers.mjs';
@@ -157,4 +157,9 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
       await waitFor(async () => String((await props())['livekit.muted']) === 'false',
         { timeout: 20_000, message: `${name} livekit.muted = false after alice unmuted` });
     });
+
+  test('the daemon stops cleanly with the room joined (SIGTERM: exit 0, no abort in teardown)', { timeout: 30_000 }, async () => {
+    await killGroup(pw.daemon, { grace: 5000 });
+    assert.deepEqual(await pw.daemon.exited, { code: 0, signal: null }, pw.log().slice(-2000));
+  });
 });

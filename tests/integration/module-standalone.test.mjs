@@ -95,6 +95,7 @@ describe('pipewire -c alto-livekit.conf with two rooms', () => {
   test('stopping the process takes both rooms away; the daemon is as it was', { timeout: 60_000 }, async () => {
     assert.ok(proc, 'the process runs');
     await killGroup(proc, { grace: 5000 });
+    assert.deepEqual(await proc.exited, { code: 0, signal: null }, 'SIGTERM: a clean exit (no abort in teardown)');
     await waitFor(async () => !(await pw.nodes()).some((n) => n.props['livekit.room']), {
       timeout: 15_000, message: 'every node of the rooms gone',
     });
