@@ -58,6 +58,8 @@ struct receiver {
 	bool have_stats;
 	struct alto_rtp_stats stats;
 	uint64_t packets;
+	uint64_t last_arrival_ns;
+	uint64_t max_gap_ns;		/* longest time between two packets since the last report */
 	bool speaking;
 };
 
@@ -297,6 +299,9 @@ static void on_pc_rtp(void *data, const uint8_t *buf, size_t len)
 	if (res < 0 && res != -ENOBUFS)
 		g_debug("track %s: packet refused: %s", r->track_sid, g_strerror(-res));
 	r->packets++;
+	if (r->last_arrival_ns && now - r->last_arrival_ns > r->max_gap_ns)
+		r->max_gap_ns = now - r->last_arrival_ns;
+	r->last_arrival_ns = now;
 
 	/* reception statistics for the receiver reports */
 	struct alto_rtp_packet pkt;
@@ -352,9 +357,10 @@ static gboolean on_rtcp_timer(gpointer data)
 			g_debug("track %s: packets %" G_GUINT64_FORMAT " frames %" G_GUINT64_FORMAT
 				" level %u ms target %u ms lost %" G_GUINT64_FORMAT " late %" G_GUINT64_FORMAT
 				" underruns %" G_GUINT64_FORMAT " overflow %" G_GUINT64_FORMAT
-				" dropped %" G_GUINT64_FORMAT " resyncs %" G_GUINT64_FORMAT,
+				" dropped %" G_GUINT64_FORMAT " resyncs %" G_GUINT64_FORMAT " max gap %.1f ms",
 				r->track_sid, m.packets, m.frames, m.level_ms, m.target_ms, m.lost, m.late,
-				m.underruns, m.overflow, m.dropped, m.resyncs);
+				m.underruns, m.overflow, m.dropped, m.resyncs, r->max_gap_ns / 1e6);
+			r->max_gap_ns = 0;
 		}
 		if (!r->have_stats || rr.n_reports >= ALTO_RTCP_MAX_REPORTS)
 			continue;
