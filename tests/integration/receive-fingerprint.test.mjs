@@ -5,12 +5,10 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocketServer, WebSocket } from '../../devserver/node_modules/ws/wrapper.mjs';
-import { SignalResponse } from '../../devserver/src/proto.mjs';
 import { startPipewire } from '../lib/pipewire.mjs';
 import { killAll } from '../lib/procs.mjs';
 import { startDevServer, startPeer } from '../../devserver/testlib/index.mjs';
-import { joinRoom, altoAsanBin, sanitizerReport, recordPorts, toneLevelNear } from './receive-helpers.mjs';
+import { joinRoom, altoAsanBin, sanitizerReport, recordPorts, toneLevelNear, signalProxy } from './receive-helpers.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Flip the first byte of every sha-256 fingerprint in an SDP. */
@@ -19,44 +17,18 @@ function tamper(sdp) {
     (m, b) => `a=fingerprint:sha-256 ${((parseInt(b, 16) ^ 0xff) & 0xff).toString(16).padStart(2, '0').toUpperCase()}`);
 }
 
-/** A WebSocket proxy to `target` (ws://host:port) that tampers offers and answers. */
-async function tamperingProxy(target) {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((r) => wss.once('listening', r));
-  const sockets = new Set();
-  let tampered = 0;
-  wss.on('connection', (client, req) => {
-    const headers = {};
-    if (req.headers.authorization) headers.authorization = req.headers.authorization;
-    const upstream = new WebSocket(`${target}${req.url}`, { headers });
-    sockets.add(client).add(upstream);
-    const pending = [];
-    upstream.on('open', () => { for (const m of pending.splice(0)) upstream.send(m); });
-    client.on('message', (data) => (upstream.readyState === WebSocket.OPEN ? upstream.send(data) : pending.push(data)));
-    upstream.on('message', (data) => {
-      let out = data;
-      try {
-        const msg = SignalResponse.fromBinary(new Uint8Array(data));
-        const c = msg.message?.case;
-        if ((c === 'answer' || c === 'offer') && msg.message.value.sdp) {
-          msg.message.value.sdp = tamper(msg.message.value.sdp);
-          tampered++;
-          out = Buffer.from(msg.toBinary());
-        }
-      } catch { /* not ours to judge: pass it on */ }
-      if (client.readyState === WebSocket.OPEN) client.send(out);
-    });
-    const close = () => { client.close(); upstream.close(); };
-    client.on('close', close);
-    upstream.on('close', close);
-    client.on('error', () => {});
-    upstream.on('error', close);
+/** The dev server behind a proxy that tampers every offer and answer on its way to alto. */
+function tamperingProxy(target) {
+  return signalProxy(target, {
+    rewrite(msg) {
+      const c = msg.message?.case;
+      if ((c === 'answer' || c === 'offer') && msg.message.value.sdp) {
+        msg.message.value.sdp = tamper(msg.message.value.sdp);
+        return true;
+      }
+      return false;
+    },
   });
-  return {
-    url: `ws://127.0.0.1:${wss.address().port}`,
-    get tampered() { return tampered; },
-    close: () => new Promise((r) => { for (const s of sockets) s.terminate(); wss.close(r); }),
-  };
 }
 
 describe('a wrong DTLS fingerprint', () => {
@@ -91,7 +63,7 @@ describe('a wrong DTLS fingerprint', () => {
       const err = await alto.waitEvent('error', undefined, 60_000);
       assert.equal(err.code, -111, `ECONNREFUSED: ${JSON.stringify(err)}`);
       assert.match(err.message, /fingerprint/i);
-      assert.ok(proxy.tampered > 0);
+      assert.ok(proxy.rewritten > 0);
       // alto tries again (a full rejoin), and is refused again: never a stream, never a sound
       await alto.waitEvent('reconnecting', (e) => e.full, 30_000);
       await sleep(2000);

@@ -5,6 +5,8 @@
 // `after` hooks (and the exit hooks) kill them.
 
 import { steadyToneLevel, blockToneLevels, readWav, slice } from '../lib/audio.mjs';
+import { WebSocketServer, WebSocket } from '../../devserver/node_modules/ws/wrapper.mjs';
+import { SignalResponse } from '../../devserver/src/proto.mjs';
 import { startAlto, altoBin, altoAsanBin, sanitizerReport } from './signaling-helpers.mjs';
 
 export { altoBin, altoAsanBin, sanitizerReport };
@@ -68,4 +70,52 @@ export async function tonePeers(startPeer, server, room, list, { legacy = false 
   const peers = list.map((p) => startPeer({ url: server.url, room, identity: p.identity, name: p.name, tone: p.freq, legacy }));
   for (const p of peers) await p.waitEvent('publishing', undefined, 90_000);
   return peers;
+}
+
+/**
+ * A signaling proxy in front of the dev server (ws://127.0.0.1:PORT), for what a network does to
+ * alto: `cut()` drops every connection at once (a lost signal: alto resumes), and
+ * `rewrite(msg)` may change each SignalResponse on its way to alto (return true when changed).
+ * Returns { url, connections, rewritten, cut(), close() }.
+ */
+export async function signalProxy(target, { rewrite } = {}) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const sockets = new Set();
+  const state = { connections: 0, rewritten: 0 };
+  wss.on('connection', (client, req) => {
+    state.connections++;
+    const headers = {};
+    if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    const upstream = new WebSocket(`${target}${req.url}`, { headers });
+    sockets.add(client).add(upstream);
+    const pending = [];
+    upstream.on('open', () => { for (const m of pending.splice(0)) upstream.send(m); });
+    client.on('message', (data) => (upstream.readyState === WebSocket.OPEN ? upstream.send(data) : pending.push(data)));
+    upstream.on('message', (data) => {
+      let out = data;
+      if (rewrite) {
+        try {
+          const msg = SignalResponse.fromBinary(new Uint8Array(data));
+          if (rewrite(msg)) {
+            state.rewritten++;
+            out = Buffer.from(msg.toBinary());
+          }
+        } catch { /* not ours to judge: pass it on */ }
+      }
+      if (client.readyState === WebSocket.OPEN) client.send(out);
+    });
+    const close = () => { client.terminate(); upstream.terminate(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('close', close);
+    upstream.on('close', close);
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  return {
+    url: `ws://127.0.0.1:${wss.address().port}`,
+    get connections() { return state.connections; },
+    get rewritten() { return state.rewritten; },
+    cut() { for (const s of [...sockets]) s.terminate(); sockets.clear(); },
+    close: () => new Promise((r) => { for (const s of sockets) s.terminate(); wss.close(r); }),
+  };
 }
