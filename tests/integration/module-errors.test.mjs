@@ -9,10 +9,11 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, run, waitFor } from '../lib/procs.mjs';
+import { killAll, killGroup, waitFor } from '../lib/procs.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import {
   startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes, moduleLog, moduleDir,
+  asanModuleEnv, sanitizerReport,
 } from './module-helpers.mjs';
 import { TOP } from '../lib/pipewire.mjs';
 
@@ -24,16 +25,18 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
   let dir;
   let peer;
   const bad = {};
+  let base;
+  let ok;
 
   before(async () => {
     server = await startDevServer({ apiSecret: SECRET });
     dir = tmpDir('alto-module-errors-');
     peer = startPeer({ url: server.url, room: 'good', identity: 'alice', name: 'Alice', tone: 440, apiSecret: SECRET });
     await peer.waitEvent('publishing', undefined, 90_000);
-    const base = { url: server.url, identity: 'listener', 'api.key': 'devkey' };
+    base = { url: server.url, identity: 'listener', 'api.key': 'devkey' };
     const open = secretFile(dir, { secret: SECRET, name: 'open.secret', mode: 0o644 });
     const groupOnly = secretFile(dir, { secret: SECRET, name: 'group.secret', mode: 0o640 });
-    const ok = secretFile(dir, { secret: SECRET });
+    ok = secretFile(dir, { secret: SECRET });
     Object.assign(bad, {
       '10-world-readable.conf': [moduleDropIn({ ...base, room: 'r1', 'api.secret.file': open }),
         `the API secret file ${open} is accessible by other users (mode 0644): make it private with \`chmod 600 ${open}\``],
@@ -117,4 +120,23 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
     // and the daemon it talked to is fine
     await waitFor(async () => (await pw.run('pw-cli', ['info', '0'], { check: false })).code === 0, { timeout: 10_000 });
   });
+
+  test('the same in a daemon running the ASan+UBSan build of the module and plugin: no report, a clean exit',
+    { timeout: 240_000 }, async () => {
+      const dropIns = Object.fromEntries(Object.entries(bad).map(([f, [text]]) => [f, text]));
+      dropIns['50-good.conf'] = moduleDropIn({ ...base, identity: 'asan-listener', room: 'good', 'api.secret.file': ok });
+      dropIns['60-refused.conf'] = moduleDropIn({ ...base, room: 'refused', 'api.secret.file': join(dir, 'wrong.secret') });
+      const asan = await startPipewireWithDropIns({ name: 'module-errors-asan', dropIns, daemonEnv: asanModuleEnv(), timeout: 60_000 });
+      try {
+        await waitParticipantNodes(asan, 'good', ['alice']);
+        await waitFor(() => moduleLog(asan).some((l) => /refused the access token/.test(l)), { timeout: 30_000, message: 'the refusal' });
+        await asan.record(1, { from: ['alto.good:output_FL'] });
+        await killGroup(asan.daemon, { grace: 15_000 });
+        const exit = await asan.daemon.exited;
+        assert.ok(!sanitizerReport(asan.log()), asan.log().slice(-6000));
+        assert.deepEqual(exit, { code: 0, signal: null }, asan.log().slice(-3000));
+      } finally {
+        await asan.stop();
+      }
+    });
 });

@@ -5,10 +5,11 @@
 // Runs on the Node.js main thread; every process goes through the harness (killed by stop() and
 // the exit hooks).
 
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PipeWire, BUILD, TOP, spaJson } from '../lib/pipewire.mjs';
+import { PipeWire, BUILD, TOP, SYSTEM_SPA_DIR, spaJson } from '../lib/pipewire.mjs';
 import { waitFor } from '../lib/procs.mjs';
 
 export const SYSTEM_MODULE_DIR = '/usr/lib/x86_64-linux-gnu/pipewire-0.3';
@@ -34,10 +35,11 @@ export function moduleDropIn(args, { flags = ['nofail'] } = {}) {
  * dropIns: { 'file.conf': text }. Options as startPipewire (pulse, name, timeout, extraConf).
  */
 export async function startPipewireWithDropIns({ dropIns = {}, name = 'module', pulse = false, timeout = 30000,
-  extraConf = {}, env = {} } = {}) {
+  extraConf = {}, env = {}, daemonEnv = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `alto-${name}-`));
   const pw = new PipeWire(dir, name);
-  Object.assign(pw.env, { PIPEWIRE_MODULE_DIR: moduleDir() }, env);
+  // env: for the daemon and every client; daemonEnv: the daemon only (sanitizer preloads)
+  Object.assign(pw.env, { PIPEWIRE_MODULE_DIR: moduleDir() }, env, daemonEnv);
   const dropDir = `${pw.confPath}.d`;
   mkdirSync(dropDir, { mode: 0o700 });
   for (const [file, text] of Object.entries(dropIns)) writeFileSync(join(dropDir, file), text);
@@ -48,6 +50,11 @@ export async function startPipewireWithDropIns({ dropIns = {}, name = 'module', 
     await pw.stop();
     e.message += log ? `\n--- pipewire log ---\n${log.slice(-4000)}` : '';
     throw e;
+  } finally {
+    for (const k of Object.keys(daemonEnv)) {
+      if (k in env) pw.env[k] = env[k];
+      else delete pw.env[k];
+    }
   }
   pw.dropDir = dropDir;
   return pw;
@@ -77,4 +84,30 @@ export async function waitParticipantNodes(pw, room, identities, { timeout = 60_
 /** The conf shipped in conf/ (source tree). */
 export function shippedConf(file) {
   return readFileSync(join(TOP, 'conf', file), 'utf8');
+}
+
+/**
+ * The environment for a daemon that loads the ASan+UBSan build of the module and the mixer
+ * plugin (build-asan/, built here if needed): the sanitizer runtimes preloaded into pipewire.
+ */
+export function asanModuleEnv() { // (pass as daemonEnv: pw-link and co. must not get the preload)
+  const dir = join(TOP, 'build-asan');
+  if (!existsSync(join(dir, 'build.ninja'))) {
+    execFileSync('meson', ['setup', dir, '-Db_sanitize=address,undefined', '-Db_lundef=false', '-Dbuildtype=debug'],
+      { cwd: TOP, stdio: 'ignore' });
+  }
+  execFileSync('ninja', ['-C', dir, 'node/module/libpipewire-module-alto.so', 'spa-plugin/alto/libspa-alto.so'], { stdio: 'ignore' });
+  const lib = (name) => execFileSync('gcc', [`-print-file-name=${name}`]).toString().trim();
+  return {
+    PIPEWIRE_MODULE_DIR: `${join(dir, 'node', 'module')}:${SYSTEM_MODULE_DIR}`,
+    SPA_PLUGIN_DIR: `${join(dir, 'spa-plugin')}:${SYSTEM_SPA_DIR}`,
+    LD_PRELOAD: `${lib('libasan.so')} ${lib('libubsan.so')}`,
+    ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=99',
+    UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:exitcode=98',
+  };
+}
+
+/** True when a log holds a sanitizer report. */
+export function sanitizerReport(text) {
+  return /ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)/.test(text);
 }
