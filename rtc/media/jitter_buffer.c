@@ -79,6 +79,7 @@ struct stored_packet {
 	uint16_t len;
 	uint16_t duration;
 	uint32_t ts;
+	uint64_t arrival_ns;	/* of the first packet that brought it (a RED carrier too) */
 	uint8_t data[MAX_PAYLOAD];
 };
 
@@ -131,6 +132,14 @@ struct alto_jitter_buffer {
 		double last_energy;
 		uint32_t target;	/* frames */
 		uint32_t pcm_pos, pcm_len;
+		/* where pcm came from: decoded (or FEC-rebuilt) audio of a received packet, or
+		 * concealment/silence; for alto_jitter_buffer_get_playout() */
+		bool pcm_from_packet;
+		uint32_t pcm_ts;	/* RTP time of pcm[0] */
+		uint64_t pcm_arrival_ns;
+		bool played_packet;	/* the last pull wrote audio of a packet: */
+		uint32_t played_ts;	/*   RTP time of the last such frame */
+		uint64_t played_arrival_ns;
 		struct alto_delay_estimator est;
 		struct stored_packet store[STORE_SLOTS];
 		float pcm[MAX_FRAMES * 2];
@@ -357,7 +366,7 @@ static bool confirm_jump(struct alto_jitter_buffer *jb, uint16_t seq)
 
 /* Returns true when the packet was stored (not late, duplicate, refused). */
 static bool insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
-		const uint8_t *data, size_t len, bool redundant)
+		const uint8_t *data, size_t len, bool redundant, uint64_t arrival_ns)
 {
 	struct stored_packet *p;
 	bool empty = len == 0;
@@ -420,6 +429,7 @@ static bool insert(struct alto_jitter_buffer *jb, uint16_t seq, uint32_t ts,
 	p->used = true;
 	p->seq = seq;
 	p->ts = ts;
+	p->arrival_ns = arrival_ns;
 	p->len = (uint16_t)len;
 	p->duration = (uint16_t)duration;
 	p->flags = empty ? PKT_EMPTY : (redundant ? PKT_FROM_RED : 0) |
@@ -439,7 +449,7 @@ static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot
 	if (slot->flags & SLOT_NEW_SOURCE)
 		restart(jb);
 	if (slot->flags & SLOT_EMPTY) {
-		insert(jb, slot->seq, slot->ts, NULL, 0, false);
+		insert(jb, slot->seq, slot->ts, NULL, 0, false, slot->arrival_ns);
 		return;
 	}
 
@@ -449,7 +459,7 @@ static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot
 
 		if (alto_red_parse(slot->data, slot->len, slot->ts, blocks, ALTO_RED_MAX_BLOCKS, &n) < 0)
 			return;
-		insert(jb, slot->seq, slot->ts, blocks[n - 1].data, blocks[n - 1].len, false);
+		insert(jb, slot->seq, slot->ts, blocks[n - 1].data, blocks[n - 1].len, false, slot->arrival_ns);
 		/* Redundant blocks are the packets just before the primary, oldest
 		 * first (libwebrtc's RED encoder): block i of r is seq - (r - i).
 		 * Their timestamps must go up and stay before the primary's. */
@@ -461,12 +471,13 @@ static void accept_slot(struct alto_jitter_buffer *jb, const struct handoff_slot
 				continue;
 			/* a packet that came only inside a later one arrived that
 			 * late: the delay estimate has to know */
-			if (insert(jb, (uint16_t)(slot->seq - (n - 1 - i)), b->timestamp, b->data, b->len, true) &&
+			if (insert(jb, (uint16_t)(slot->seq - (n - 1 - i)), b->timestamp, b->data, b->len, true,
+				   slot->arrival_ns) &&
 			    slot->arrival_ns != 0)
 				estimate_delay(jb, b->timestamp, slot->arrival_ns);
 		}
 	} else {
-		insert(jb, slot->seq, slot->ts, slot->data, slot->len, false);
+		insert(jb, slot->seq, slot->ts, slot->data, slot->len, false, slot->arrival_ns);
 	}
 	if (slot->arrival_ns != 0)
 		estimate_delay(jb, slot->ts, slot->arrival_ns);
@@ -595,6 +606,10 @@ static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packe
 	if (n <= 0) {
 		count(&jb->m.decode_errors, 1);
 		n = (int)plc(jb, p->duration);
+	} else {
+		jb->c.pcm_from_packet = true;
+		jb->c.pcm_ts = p->ts;
+		jb->c.pcm_arrival_ns = p->arrival_ns;
 	}
 	jb->c.last_duration = concealment_size(p->duration);
 	jb->c.last_len = p->len;
@@ -719,6 +734,10 @@ static uint32_t conceal_loss(struct alto_jitter_buffer *jb, uint32_t want)
 		if (r > 0) {
 			n = (uint32_t)r;
 			count(&jb->m.fec_recovered, 1);
+			/* the lost packet's audio, rebuilt from what p brought */
+			jb->c.pcm_from_packet = true;
+			jb->c.pcm_ts = jb->c.next_ts;
+			jb->c.pcm_arrival_ns = p->arrival_ns;
 		} else {
 			n = plc(jb, (uint32_t)gap);
 			count(&jb->m.concealed, 1);
@@ -826,10 +845,12 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 	update_target(jb);
 	check_overflow(jb, n_frames);
 
+	jb->c.played_packet = false;
 	for (uint32_t done = 0; done < n_frames;) {
 		uint32_t n;
 
 		if (jb->c.pcm_pos == jb->c.pcm_len) {
+			jb->c.pcm_from_packet = false;	/* produce() says otherwise */
 			jb->c.pcm_len = produce(jb, n_frames - done);
 			jb->c.pcm_pos = 0;
 		}
@@ -840,6 +861,11 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 				(size_t)n * ch * sizeof(float));
 		jb->c.pcm_pos += n;
 		done += n;
+		if (jb->c.pcm_from_packet) {
+			jb->c.played_packet = true;
+			jb->c.played_ts = jb->c.pcm_ts + jb->c.pcm_pos - 1;
+			jb->c.played_arrival_ns = jb->c.pcm_arrival_ns;
+		}
 	}
 
 	fill = fill_frames(jb);
@@ -862,6 +888,20 @@ int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_fr
 	 * the sender is silent or we are concealing */
 	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle)
 		return -EAGAIN;
+	return 0;
+}
+
+int alto_jitter_buffer_get_playout(const struct alto_jitter_buffer *jb, uint64_t *arrival_ns,
+		uint32_t *rtp_ts)
+{
+	if (jb == NULL)
+		return -EINVAL;
+	if (!jb->c.played_packet)
+		return -ENODATA;
+	if (arrival_ns)
+		*arrival_ns = jb->c.played_arrival_ns;
+	if (rtp_ts)
+		*rtp_ts = jb->c.played_ts;
 	return 0;
 }
 

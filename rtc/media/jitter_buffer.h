@@ -13,6 +13,8 @@
  *    reorder store, then decodes, conceals (PLC), recovers (in-band FEC,
  *    RED) or plays silence until n_frames are written. It never allocates,
  *    locks, blocks or logs.
+ *  - alto_jitter_buffer_get_delay() and alto_jitter_buffer_get_playout()
+ *    run on the real-time thread after a pull (consumer state, no lock).
  *  - alto_jitter_buffer_get_metrics() runs on any thread (atomic loads).
  *  create/destroy: any thread, while neither push nor pull can run.
  *
@@ -93,6 +95,19 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
  * -EAGAIN while buffering, starved or in a silence gap (keep the last rate). */
 int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_frames,
 		double *target_frames);
+
+/* Real-time thread, after a pull (it only reads the consumer's state: no
+ * lock, no allocation): the audio of the last pull that came from a received
+ * packet, for latency measurements ("RTP arrival to sample out"). Of the last
+ * such frame written by that pull: *arrival_ns, the arrival_ns given to push
+ * for the first packet that brought it (a RED packet carrying it as
+ * redundancy, or the next packet whose in-band FEC rebuilt it, counts), and
+ * *rtp_ts, its RTP timestamp (the packet's timestamp plus the frame's offset
+ * in it). Either pointer may be NULL. Returns 0, -ENODATA when the last pull
+ * wrote no packet audio (buffering, concealment, silence, or no pull yet),
+ * -EINVAL. */
+int alto_jitter_buffer_get_playout(const struct alto_jitter_buffer *jb, uint64_t *arrival_ns,
+		uint32_t *rtp_ts);
 
 /* Any thread. */
 void alto_jitter_buffer_get_metrics(const struct alto_jitter_buffer *jb,

@@ -5,6 +5,7 @@
  * whose payload is raw fuzzer bytes, a real Opus packet (voice, with FEC,
  * or a DTX one) or a RED payload of real packets. Every pull must fill its
  * buffer with finite samples in [-1, 1]. */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (uint32_t i = 0; i < n * cfg.channels; i++)
 				if (!isfinite(out[i]) || fabsf(out[i]) > 1.0f)
 					abort();
+			/* what was played arrived already (arrival times only grow here) */
+			uint64_t played_arrival;
+			int res = alto_jitter_buffer_get_playout(jb, &played_arrival, NULL);
+			if ((res == 0 && played_arrival > arrival) || (res < 0 && res != -ENODATA))
+				abort();
 			continue;
 		}
 

@@ -1,6 +1,7 @@
 /* Simulated sender/network/sound card. See sim.h. */
 #include "sim.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@ void sim_init(struct sim *s, struct alto_jitter_buffer *jb)
 	s->corr_min = s->corr_max = 1.0;
 	s->delay_min_ms = 1e9;
 	s->delay_max_ms = -1e9;
+	s->playout_latency_min_ms = 1e9;
+	s->playout_latency_max_ms = -1e9;
 	s->flight = calloc(512, sizeof(*s->flight));
 	CHECK(s->flight != NULL);
 	alto_rate_control_init(&s->rc, SIM_RATE);
@@ -106,7 +109,7 @@ static void send_until(struct sim *s, double now_ns)
 		memset(&p, 0, sizeof(p));
 		p.k = s->next_k++;
 		p.send = true;
-		p.ts = (uint32_t)(0x10000000u + p.k * SIM_FRAME);
+		p.ts = (uint32_t)(SIM_TS_BASE + p.k * SIM_FRAME);
 		p.ssrc = s->ssrc;
 		p.copies = 1;
 		s->source(s, &p);
@@ -164,6 +167,79 @@ static int by_arrival(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The first arrival of the audio with RTP time ts (a primary or a RED block). */
+static void log_arrival(struct sim *s, uint32_t ts, uint64_t arrival_ns)
+{
+	uint32_t off = ts - SIM_TS_BASE;
+	size_t i;
+
+	if (off % SIM_FRAME != 0)
+		return;
+	i = (off / SIM_FRAME) % SIM_ARRIVALS;
+	if (s->arrivals[i].arrival_ns != 0 && s->arrivals[i].ts == ts)
+		return;
+	s->arrivals[i].ts = ts;
+	s->arrivals[i].arrival_ns = arrival_ns;
+}
+
+static void log_arrivals(struct sim *s, const struct sim_flight *f, uint64_t arrival_ns)
+{
+	struct alto_rtp_packet rtp;
+	struct alto_red_block blocks[ALTO_RED_MAX_BLOCKS];
+	size_t n;
+
+	if (alto_rtp_parse(f->buf, f->len, &rtp) < 0 || rtp.payload_len == 0)
+		return;
+	if (rtp.payload_type == 63 &&
+	    alto_red_parse(rtp.payload, rtp.payload_len, rtp.timestamp, blocks, ALTO_RED_MAX_BLOCKS, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			log_arrival(s, blocks[i].timestamp, arrival_ns);
+		return;
+	}
+	log_arrival(s, rtp.timestamp, arrival_ns);
+}
+
+/* What get_playout() says after a pull at device time now_ns must match the arrival log. */
+static void check_playout(struct sim *s, double now_ns, uint32_t pulled)
+{
+	uint64_t arrival;
+	uint32_t ts, off, k;
+	double latency_ms;
+	int res = alto_jitter_buffer_get_playout(s->jb, &arrival, &ts);
+
+	if (res == -ENODATA) {
+		s->playout_none++;
+		s->playout_prev_valid = false;
+		return;
+	}
+	CHECK_EQ(res, 0);
+	if (s->playout_prev_valid && ts - s->playout_prev_ts == pulled)
+		s->playout_continuous++;
+	s->playout_prev_valid = true;
+	s->playout_prev_ts = ts;
+	off = ts - SIM_TS_BASE;
+	k = off / SIM_FRAME;
+	if (s->arrivals[k % SIM_ARRIVALS].ts == SIM_TS_BASE + k * SIM_FRAME &&
+	    s->arrivals[k % SIM_ARRIVALS].arrival_ns == arrival) {
+		s->playout_packet++;
+	} else {
+		/* never arrived itself: rebuilt from the next packet's FEC */
+		CHECK_EQ(s->arrivals[(k + 1) % SIM_ARRIVALS].ts, SIM_TS_BASE + (k + 1) * SIM_FRAME);
+		CHECK_EQ(s->arrivals[(k + 1) % SIM_ARRIVALS].arrival_ns, arrival);
+		s->playout_packet++;
+		s->playout_fec++;
+	}
+	/* played after it arrived (pushed with +1 s, see deliver_until) */
+	latency_ms = (now_ns + 1e9 - (double)arrival) / 1e6;
+	CHECK(latency_ms >= 0.0);
+	if (sim_now(s) >= s->warmup_s) {
+		s->playout_latency_min_ms = fmin(s->playout_latency_min_ms, latency_ms);
+		s->playout_latency_max_ms = fmax(s->playout_latency_max_ms, latency_ms);
+		s->playout_latency_sum_ms += latency_ms;
+		s->playout_latency_samples++;
+	}
+}
+
 static void deliver_until(struct sim *s, double now_ns)
 {
 	size_t i = 0, keep = 0;
@@ -174,6 +250,8 @@ static void deliver_until(struct sim *s, double now_ns)
 		if ((double)f->arrival_ns <= now_ns) {
 			/* +1 s: 0 means "arrival unknown" to the jitter buffer */
 			alto_jitter_buffer_push(s->jb, f->buf, f->len, f->arrival_ns + 1000000000ull);
+			if (s->check_playout)
+				log_arrivals(s, f, f->arrival_ns + 1000000000ull);
 			s->delivered++;
 		} else {
 			if (keep != i)
@@ -204,6 +282,8 @@ void sim_run(struct sim *s, double seconds)
 		}
 		CHECK_EQ(alto_jitter_buffer_pull(s->jb, buf, n), 0);
 		s->pulled += n;
+		if (s->check_playout)
+			check_playout(s, now_ns, n);
 		if (s->record) {
 			size_t room = s->record_cap - s->recorded;
 			size_t take = n < room ? n : room;

@@ -24,6 +24,8 @@
 #define SIM_FRAME	960
 #define SIM_RATE	48000
 #define SIM_MAX_PAYLOAD	1400
+#define SIM_TS_BASE	0x10000000u	/* RTP time of frame index 0 */
+#define SIM_ARRIVALS	4096		/* arrival log: frame index modulo this */
 
 struct sim;
 
@@ -68,12 +70,22 @@ struct sim {
 	float *record;			/* output kept here, record_cap frames */
 	size_t record_cap, recorded;
 	double warmup_s;		/* delay stats ignore the start */
+	bool check_playout;		/* after every pull: alto_jitter_buffer_get_playout()
+					 * must name the arrival of the first packet that
+					 * brought that audio (or, FEC, of the next one) */
 
 	/* results */
 	uint64_t sent, transmitted, delivered;	/* frames, packets sent, packets pushed */
 	double delay_min_ms, delay_max_ms, delay_sum_ms;
 	uint64_t delay_samples;
 	double corr_min, corr_max;
+	uint64_t playout_packet;	/* check_playout: pulls that played a packet's audio */
+	uint64_t playout_fec;		/*   of these, audio rebuilt from the next packet */
+	uint64_t playout_none;		/* pulls with no packet audio (-ENODATA) */
+	uint64_t playout_continuous;	/* pulls whose last frame is exactly the frames
+					 * pulled after the previous pull's */
+	double playout_latency_min_ms, playout_latency_max_ms, playout_latency_sum_ms;
+	uint64_t playout_latency_samples;	/* after warmup_s */
 
 	/* state */
 	uint64_t next_k;
@@ -95,6 +107,12 @@ struct sim {
 		uint8_t data[SIM_MAX_PAYLOAD];
 	} hist[2];
 	int n_hist;
+	bool playout_prev_valid;
+	uint32_t playout_prev_ts;
+	struct {			/* first arrival of the audio of frame index k */
+		uint32_t ts;
+		uint64_t arrival_ns;	/* as pushed */
+	} arrivals[SIM_ARRIVALS];
 };
 
 void sim_init(struct sim *s, struct alto_jitter_buffer *jb);

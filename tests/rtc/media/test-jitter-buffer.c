@@ -691,6 +691,100 @@ static void test_two_threads(void)
 	alto_jitter_buffer_destroy(t.jb);
 }
 
+static void print_playout(const char *name, const struct sim *s)
+{
+	uint64_t n = s->playout_latency_samples;
+	fprintf(stderr, "%s: playout: %lu pulls with packet audio (%lu rebuilt by FEC, %lu continuous), "
+		"%lu without; latency %.1f..%.1f ms (mean %.1f)\n", name, s->playout_packet, s->playout_fec,
+		s->playout_continuous, s->playout_none, s->playout_latency_min_ms,
+		s->playout_latency_max_ms, n ? s->playout_latency_sum_ms / (double)n : 0.0);
+}
+
+/* alto_jitter_buffer_get_playout(): after every pull (sim.c check_playout) the arrival it
+ * names is the logged arrival of the packet whose audio the pull ended with (the next
+ * packet's for FEC-rebuilt audio, the carrier's for RED), and the RTP time is that frame's. */
+static void test_playout(void)
+{
+	struct fixture f = { 0 };
+	struct alto_jitter_buffer_metrics m;
+	uint64_t arrival = 7;
+	uint32_t ts = 7;
+	uint64_t pulls;
+
+	/* in order, with jitter: every pull after the start plays a packet, and the RTP time
+	 * moves on by exactly the frames pulled */
+	setup(&f, 10);
+	CHECK_EQ(alto_jitter_buffer_get_playout(NULL, &arrival, &ts), -EINVAL);
+	CHECK_EQ(alto_jitter_buffer_get_playout(f.jb, &arrival, &ts), -ENODATA);   /* no pull yet */
+	CHECK(arrival == 7 && ts == 7);
+	f.sim.jitter_ms = 10.0;
+	f.sim.check_playout = true;
+	f.sim.warmup_s = 2.0;
+	sim_run(&f.sim, 10);
+	print_playout("playout in order", &f.sim);
+	m = metrics(f.jb);
+	pulls = f.sim.cycle;
+	CHECK_EQ(m.lost + m.underruns, 0);
+	CHECK(f.sim.playout_none >= 1 && f.sim.playout_none <= 10);	/* buffering at the start */
+	CHECK_EQ(f.sim.playout_packet + f.sim.playout_none, pulls);
+	CHECK_EQ(f.sim.playout_fec, 0);
+	CHECK_EQ(f.sim.playout_continuous, f.sim.playout_packet - 1);
+	/* arrival to play-out: the network jitter absorbed, about the buffer's delay */
+	CHECK(f.sim.playout_latency_min_ms >= 0.0);
+	CHECK(f.sim.playout_latency_max_ms <= m.target_ms + 2 * 1024 / 48.0 + 20.0 + 10.0);
+	CHECK(f.sim.playout_latency_max_ms - f.sim.playout_latency_min_ms >= 10.0);
+	CHECK_EQ(alto_jitter_buffer_get_playout(f.jb, NULL, NULL), 0);
+	teardown(&f);
+
+	/* an outage: concealment and silence are no packet's audio */
+	memset(&f, 0, sizeof(f));
+	setup(&f, 12);
+	f.sim.network = net_outage;
+	f.sim.check_playout = true;
+	sim_run(&f.sim, 12);
+	print_playout("playout outage", &f.sim);
+	CHECK(f.sim.playout_none >= 15);
+	CHECK(f.sim.playout_packet > 400);
+	teardown(&f);
+
+	/* FEC: audio rebuilt from the next packet arrived with that packet */
+	struct fec_net net = { 0 };
+	memset(&f, 0, sizeof(f));
+	alto_opus_encoder_config_default(&f.enc);
+	f.enc.inband_fec = true;
+	f.enc.packet_loss_perc = 20;
+	f.enc.dtx = false;
+	setup(&f, 20);
+	f.tone.voice = true;
+	f.sim.network = net_fec_loss;
+	f.sim.net_data = &net;
+	f.sim.check_playout = true;
+	sim_run(&f.sim, 20);
+	print_playout("playout FEC", &f.sim);
+	m = metrics(f.jb);
+	CHECK_EQ(m.fec_recovered, net.with_fec);
+	/* a rebuilt 20 ms holds the end of a 21.3 ms pull most of the time */
+	CHECK(f.sim.playout_fec >= net.with_fec / 2);
+	CHECK(f.sim.playout_fec <= net.with_fec);
+	teardown(&f);
+
+	/* RED: a packet whose primary was lost arrived with the packet that carried it */
+	uint64_t dropped = 0;
+	memset(&f, 0, sizeof(f));
+	setup(&f, 20);
+	f.sim.red_distance = 2;
+	f.sim.network = net_red_loss;
+	f.sim.net_data = &dropped;
+	f.sim.check_playout = true;
+	sim_run(&f.sim, 20);
+	print_playout("playout RED", &f.sim);
+	m = metrics(f.jb);
+	CHECK(m.red_recovered >= 20);
+	CHECK_EQ(f.sim.playout_fec, 0);
+	CHECK(f.sim.playout_packet > 800);
+	teardown(&f);
+}
+
 int main(void)
 {
 	RUN(test_in_order);
@@ -709,5 +803,6 @@ int main(void)
 	RUN(test_odd_quanta);
 	RUN(test_bad_input);
 	RUN(test_two_threads);
+	RUN(test_playout);
 	return 0;
 }
