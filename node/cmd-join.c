@@ -14,6 +14,7 @@
 #include "join-output.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ struct join {
 	bool ever_joined;		/* network thread */
 	bool leaving;			/* network thread (output) */
 	bool signalled;			/* main thread */
-	bool media_failed;		/* main thread */
+	atomic_bool media_failed;	/* set on the main thread, read by the observer */
 	int exit_code;
 };
 
@@ -141,8 +142,11 @@ static void on_left(void *data, const struct alto_left_info *info)
 	struct join *j = data;
 
 	j->exit_code = exit_code_for(info);
+	/* we left because the PipeWire daemon went away: that is an error */
+	if (j->exit_code == ALTO_EXIT_OK && atomic_load(&j->media_failed))
+		j->exit_code = ALTO_EXIT_INTERNAL;
 	join_output_left(&j->out, info, j->exit_code);
-	if (j->exit_code != ALTO_EXIT_OK)
+	if (j->exit_code != ALTO_EXIT_OK && !atomic_load(&j->media_failed))
 		alto_errorf("%s", info->message);
 	/* the session tells the main loop (`ended`) */
 }
@@ -255,9 +259,9 @@ static void on_session_error(void *data, int res, const char *message)
 	join_output_error(&j->out, res, message);
 	if (j->verbose)
 		alto_errorf("%s", message);
-	if (res == -EPIPE && !j->media_failed) {
+	if (res == -EPIPE && !atomic_load(&j->media_failed)) {
 		/* the graph is gone: nothing left to play into */
-		j->media_failed = true;
+		atomic_store(&j->media_failed, true);
 		alto_errorf("%s: leaving the room", message);
 		alto_room_session_leave(j->session);
 	}
@@ -536,8 +540,6 @@ int alto_cmd_join(int argc, char **argv)
 	pw_main_loop_run(j.loop);
 
 	alto_room_session_destroy(j.session);
-	if (j.media_failed && j.exit_code == ALTO_EXIT_OK)
-		j.exit_code = ALTO_EXIT_INTERNAL;
 out_pw:
 	if (core)
 		pw_core_disconnect(core);
