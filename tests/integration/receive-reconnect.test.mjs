@@ -1,4 +1,4 @@
-// The room keeps playing through network trouble. A lost signaling connection (a proxy drops it)
+// The room keeps playing through network trouble (and says so when the graph itself goes). A lost signaling connection (a proxy drops it)
 // is resumed: the peer connection restarts ICE, the participant streams stay and play on. A
 // server that dies and comes back is a full rejoin: new peer connection, the streams are made
 // again and play.
@@ -6,9 +6,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPipewire } from '../lib/pipewire.mjs';
-import { killAll } from '../lib/procs.mjs';
+import { killAll, killGroup } from '../lib/procs.mjs';
 import { startDevServer, startPeer } from '../../devserver/testlib/index.mjs';
-import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, signalProxy } from './receive-helpers.mjs';
+import {
+  TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, signalProxy, altoAsanBin, sanitizerReport,
+} from './receive-helpers.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 describe('the room plays on through reconnections', () => {
@@ -84,5 +86,31 @@ describe('the room plays on through reconnections', () => {
     const nodes = (await pw.nodes()).filter((n) => n.name === `alto.${room}.bob`);
     assert.equal(nodes.length, 1, 'one stream for bob, not two');
     assert.equal((await alto.stop('SIGINT')).code, 0, alto.stderr);
+  });
+
+  test('the PipeWire daemon goes away: an error event, alto leaves the room, exit 6 (ASan build)', { timeout: 120_000 }, async () => {
+    const own = await startPipewire({ name: 'receive-gone' });
+    stops.push(() => own.stop());
+    const server = await startDevServer();
+    stops.push(() => server.stop());
+    const room = 'gone';
+    const peer = startPeer({ url: server.url, room, identity: 'carol', tone: 880 });
+    stops.push(() => peer.stop());
+    await peer.waitEvent('publishing', undefined, 90_000);
+    const alto = joinRoom(own, server, room, 'listener', { bin: altoAsanBin() });
+    stops.push(() => alto.stop('SIGKILL'));
+    await waitStreams(alto, ['carol']);
+    await killGroup(own.daemon, { grace: 500 });
+    const err = await alto.waitEvent('error', undefined, 30_000);
+    assert.equal(err.code, -32, JSON.stringify(err));
+    assert.match(err.message, /PipeWire/);
+    const left = await alto.waitEvent('left', undefined, 30_000);
+    assert.equal(left.exit_code, 6);
+    const exit = await alto.exited;
+    assert.equal(exit.code, 6, alto.stderr);
+    // the server saw a polite leave, not a dropped socket
+    await peer.waitEvent('participant_left', (e) => e.identity === 'listener', 30_000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!sanitizerReport(alto.stderr), alto.stderr);
   });
 });
