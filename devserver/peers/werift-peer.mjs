@@ -8,7 +8,7 @@
  *   await peer.handle(msg);          // a message from the other side
  *   peer.sendRtp(count);             // Opus-typed RTP, payload "werift-rtp-<n>", 20 ms apart
  *   peer.received                    // [{ pt, ssrc, seq, payload }]
- *   await peer.close();
+ *   await peer.close();              // also ends werift's DTLS retransmissions (see below)
  *
  * Only this machine is used: no STUN/TURN servers. `iceServers: []` alone is not enough —
  * werift then falls back to a public STUN server — so the dev server's werift patches
@@ -107,9 +107,29 @@ export function createWeriftPeer({ onSignal, log = () => {} } = {}) {
     }, intervalMs);
   }
 
+  /**
+   * Stops werift's DTLS handshake retransmissions. werift's Flight.transmit() (dtls/src/flight/
+   * flight.ts) resends a flight up to 11 times, sleeping 0.5, 1, ... 5.5 s between sends with a
+   * ref'd `timers/promises` setTimeout, and stops only when its DtlsContext says the next flight
+   * came; pc.close() does not stop it. A handshake that never completes (alto refusing the
+   * certificate in the fingerprint test) so kept this process alive ~33 s after close. Marking
+   * every context as past any flight makes the loop end at its next wake-up (0.5 s after the
+   * refusal there; at most 5.5 s in general).
+   */
+  function endDtlsRetransmissions(contexts) {
+    for (const context of contexts) {
+      if (context && typeof context.flight === 'number') context.flight = Number.MAX_SAFE_INTEGER;
+    }
+  }
+
   async function close() {
     clearInterval(sending);
+    sending = null;
+    // the DtlsContext of each transport (RTCDtlsTransport.dtls: DtlsClient/DtlsServer, .dtls),
+    // taken before close() may drop the transports
+    const contexts = (pc.dtlsTransports ?? []).map((t) => t?.dtls?.dtls);
     await pc.close();
+    endDtlsRetransmissions(contexts);
   }
 
   return { pc, offer, handle, sendRtp, received, states, close };

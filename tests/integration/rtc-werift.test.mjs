@@ -195,3 +195,16 @@ test('a certificate that does not match the SDP fingerprint is refused', { timeo
     assert.equal(await alto.stop(), 0);
   }
 });
+
+test('closed werift peers leave no timer behind (the test process can exit)', async () => {
+  // werift's DTLS flight retransmission outlives pc.close() (~33 s after the fingerprint case)
+  // unless devserver/peers/werift-peer.mjs close() ends it; it wakes up at most 5.5 s later
+  const deadline = Date.now() + 8000;
+  let timers;
+  for (;;) {
+    timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout');
+    if (timers.length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(timers, [], 'timers still active after every peer was closed');
+});
