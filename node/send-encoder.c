@@ -17,6 +17,11 @@
 
 #define RATE			48000
 #define REPORT_INTERVAL_MS	1000
+/* Capture that stopped for longer than this (the send stream was not
+ * linked, the graph was suspended) moves the RTP clock on by the pause: the
+ * receivers' jitter buffers keep media time and wall time together instead
+ * of taking the late audio as network delay and stretching what follows. */
+#define CAPTURE_GAP_NS		(200 * 1000000ull)
 /* A packet asked for again within this time was just resent: the NACK
  * crossed our retransmission (libwebrtc waits about an RTT). */
 #define RESEND_MIN_INTERVAL_NS	(50 * 1000000ull)
@@ -53,6 +58,12 @@ struct alto_send_encoder {
 
 	uint64_t last_capture_ns;	/* capture time of the last sample of snd.last_ts's frame */
 	bool have_last;
+
+	/* capture clock against samples read, to find pauses in the capture */
+	uint64_t samples_read;
+	uint64_t ref_capture_ns;
+	uint64_t ref_samples;
+	bool have_ref;
 
 	GSource *doorbell;
 	GSource *report_timer;
@@ -226,6 +237,36 @@ static void skip_time(struct alto_send_encoder *e, uint32_t samples)
 	e->snd.send_marker = true;
 }
 
+/* A frame was captured at capture_ns (its last sample): if the capture
+ * paused since the reference point, the RTP clock jumps over the pause. */
+static void follow_capture_clock(struct alto_send_encoder *e, uint64_t capture_ns)
+{
+	int64_t elapsed_ns, media_ns, drift_ns;
+
+	e->samples_read += ALTO_SEND_FRAME_SIZE;
+	if (!e->have_ref || capture_ns < e->ref_capture_ns) {
+		e->ref_capture_ns = capture_ns;
+		e->ref_samples = e->samples_read;
+		e->have_ref = true;
+		return;
+	}
+	elapsed_ns = (int64_t)(capture_ns - e->ref_capture_ns);
+	media_ns = (int64_t)((e->samples_read - e->ref_samples) * 1000000000ull / RATE);
+	drift_ns = elapsed_ns - media_ns;
+	if (drift_ns > (int64_t)CAPTURE_GAP_NS) {
+		uint64_t frames = ((uint64_t)drift_ns * RATE / 1000000000ull + ALTO_SEND_FRAME_SIZE / 2) /
+			ALTO_SEND_FRAME_SIZE;
+		skip_time(e, (uint32_t)(frames * ALTO_SEND_FRAME_SIZE));
+		e->st.capture_gaps++;
+		g_debug("capture paused for %" G_GINT64_FORMAT " ms: RTP time moves on by %" G_GUINT64_FORMAT
+			" frames", drift_ns / 1000000, frames);
+	}
+	if (drift_ns > (int64_t)CAPTURE_GAP_NS || drift_ns < -(int64_t)CAPTURE_GAP_NS) {
+		e->ref_capture_ns = capture_ns;
+		e->ref_samples = e->samples_read;
+	}
+}
+
 static void check_mute(struct alto_send_encoder *e)
 {
 	bool muted = alto_send_ring_get_muted(e->ring);
@@ -288,6 +329,7 @@ int alto_send_encoder_process(struct alto_send_encoder *e, uint64_t now)
 		drop = (drop + ALTO_SEND_FRAME_SIZE - 1) / ALTO_SEND_FRAME_SIZE * ALTO_SEND_FRAME_SIZE;
 		drop = alto_send_ring_skip(e->ring, drop);
 		e->st.backlog_dropped += drop;
+		e->samples_read += drop;
 		skip_time(e, drop);
 		g_debug("send backlog: %u samples dropped", drop);
 	}
@@ -295,11 +337,16 @@ int alto_send_encoder_process(struct alto_send_encoder *e, uint64_t now)
 	while (alto_send_ring_read(e->ring, e->pcm, ALTO_SEND_FRAME_SIZE, &capture_ns) == ALTO_SEND_FRAME_SIZE) {
 		frames++;
 		e->st.frames++;
+		follow_capture_clock(e, capture_ns);
 		if (!e->sending) {
 			e->st.idle_frames++;
 		} else if (e->muted) {
+			/* silence, not nothing: Opus DTX makes it a packet or two,
+			 * and the receivers play silence instead of concealing
+			 * (stretching) the last thing said */
 			e->st.muted_frames++;
-			skip_time(e, ALTO_SEND_FRAME_SIZE);
+			memset(e->pcm, 0, sizeof(e->pcm));
+			encode_frame(e, capture_ns, now);
 		} else {
 			encode_frame(e, capture_ns, now);
 		}

@@ -12,15 +12,20 @@
  * report goes out every second.
  *
  * Mute: the send stream's mute flag travels with the samples (the ring).
- * While muted, nothing is sent: the audio is dropped, the RTP clock keeps
- * running, and the first packet after unmute carries the marker. When the
+ * While muted, the audio is replaced by digital silence, which DTX turns
+ * into a packet now and then (as libwebrtc does for a disabled track): the
+ * receivers play silence rather than concealing the last word, and the
+ * first packet after unmute carries the marker (talk spurt). When the
  * flag differs from what the room was last told (alto_send_encoder_
  * set_room_muted), mute_changed fires: the session sends MuteTrackRequest.
  *
  * Before start() (no negotiated section, peer connection not up) and after
  * stop(), audio is drained and dropped: nothing queues up while offline.
  * A backlog (the network thread was held up) is cut to max_backlog_ms by
- * dropping the oldest audio, so latency stays bounded.
+ * dropping the oldest audio, so latency stays bounded. A pause in the
+ * capture (the stream unlinked, the graph suspended; seen in the capture
+ * times the ring carries) moves the RTP clock on by its length, as a
+ * microphone that went on capturing silence would have.
  *
  * Thread: the network thread, all of it (the one iterating the
  * GMainContext given to new()); events are called there. Encoding happens
@@ -118,9 +123,10 @@ struct alto_send_encoder_stats {
 	uint64_t packets;		/* RTP packets sent (retransmissions not counted) */
 	uint64_t bytes;			/* RTP bytes sent */
 	uint64_t dtx_skipped;		/* DTX frames not sent */
-	uint64_t muted_frames;		/* dropped while muted */
+	uint64_t muted_frames;		/* sent as silence while muted */
 	uint64_t idle_frames;		/* dropped while not sending */
 	uint64_t backlog_dropped;	/* samples dropped to bound the latency */
+	uint64_t capture_gaps;		/* pauses in the capture the RTP clock jumped over */
 	uint64_t send_errors;		/* send_rtp failed */
 	uint64_t nacks;			/* sequence numbers asked for */
 	uint64_t retransmitted;		/* ... and sent again */

@@ -483,6 +483,11 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 		PW_KEY_APP_NAME, "alto",
 		PW_KEY_NODE_NETWORK, "true",
 		PW_KEY_NODE_AUTOCONNECT, "true",
+		/* a graph cycle of one 20 ms Opus frame: each cycle completes a
+		 * frame, packets leave evenly (a receiver's jitter buffer stays
+		 * small) and none waits for the next cycle. A smaller quantum asked
+		 * by another node wins; that is fine too. */
+		PW_KEY_NODE_LATENCY, "960/48000",
 		/* DSP ports even without a session manager (which reconfigures them) */
 		"adapter.auto-port-config", "{ mode = dsp position = preserve }",
 		"livekit.room", cfg->room,

@@ -288,10 +288,16 @@ static void test_mute(void)
 	CHECK(n0 > 20);
 	CHECK_EQ(sink.mute_events, 0);
 
-	/* the stream is muted (its Props → the ring): no audio, one event */
+	/* the stream is muted (its Props → the ring): silence, hardly any
+	 * packets (DTX), one event */
 	alto_send_ring_set_muted(r, true);
 	feed(e, r, &g, 1.0);
-	CHECK_EQ(sink.n, n0);
+	CHECK(sink.n - n0 < 20);
+	for (size_t i = n0 + 1; i < sink.n; i++) {
+		struct parsed q;
+		parse(&sink.pkts[i], &q);
+		CHECK_EQ(q.level, 127);
+	}
 	CHECK_EQ(sink.mute_events, 1);
 	CHECK(sink.last_mute);
 	/* the session told the room: no more events while it stays muted */
@@ -304,18 +310,21 @@ static void test_mute(void)
 
 	/* unmuted: audio is back, the first packet marks a talk spurt and the
 	 * RTP clock ran on through the mute */
+	size_t n_muted = sink.n;
 	alto_send_ring_set_muted(r, false);
 	feed(e, r, &g, 0.5);
 	n1 = sink.n;
-	CHECK(n1 > n0 + 20);
+	CHECK(n1 > n_muted + 20);
 	CHECK_EQ(sink.mute_events, 2);
 	CHECK(!sink.last_mute);
 	alto_send_encoder_set_room_muted(e, false);
-	parse(&sink.pkts[n0 - 1], &before);
-	parse(&sink.pkts[n0], &after);
+	parse(&sink.pkts[n_muted - 1], &before);
+	parse(&sink.pkts[n_muted], &after);
 	CHECK(after.p.marker);
 	CHECK_EQ((uint16_t)(after.p.seq - before.p.seq), 1);
-	CHECK_EQ(after.p.timestamp - before.p.timestamp, 960u * (1 + st.muted_frames));
+	CHECK(after.p.timestamp - before.p.timestamp > 960u);		/* DTX: a gap in time, not in numbers */
+	CHECK_EQ((after.p.timestamp - before.p.timestamp) % 960u, 0);
+	CHECK(after.voice && after.level < 30);
 
 	/* the room muted us (server mute) while the stream is unmuted: the
 	 * stream is not muted yet, so the encoder asks to unmute once */
@@ -448,6 +457,60 @@ static void test_backlog(void)
 	parse(&sink.pkts[n0], &b);
 	CHECK(b.p.marker);
 	CHECK(b.p.timestamp - a.p.timestamp >= 960u + (uint32_t)st.backlog_dropped);
+	alto_send_encoder_destroy(e);
+	alto_send_ring_destroy(r);
+}
+
+/* Writes n samples of tone stamped as a real capture would be: time = t0 +
+ * samples / 48 kHz, plus pause_ns from some point on. */
+static void write_timed(struct alto_send_ring *r, struct gen *g, uint32_t n, uint64_t pause_ns)
+{
+	float buf[1024];
+
+	for (uint32_t done = 0; done < n; done += 1024) {
+		uint32_t k = n - done < 1024 ? n - done : 1024;
+		for (uint32_t i = 0; i < k; i++)
+			buf[i] = (float)(g->amp * sin(2.0 * M_PI * g->freq * (double)(g->pos + i) / 48000.0));
+		g->pos += k;
+		CHECK_EQ(alto_send_ring_write(r, buf, k, 5000000000ull + g->pos * 1000000000ull / 48000 + pause_ns), k);
+	}
+}
+
+static void test_capture_gap(void)
+{
+	struct alto_send_ring *r;
+	struct alto_send_encoder *e = make(&r, NULL);
+	struct gen g = { .amp = 0.25, .freq = 440.0 };
+	struct alto_send_encoder_stats st;
+	struct parsed a, b;
+	size_t n0;
+
+	CHECK_EQ(alto_send_encoder_start(e, &media), 0);
+	for (int i = 0; i < 25; i++) {
+		write_timed(r, &g, 1024, 0);
+		alto_send_encoder_process(e, now_ns());
+	}
+	n0 = sink.n;
+	alto_send_encoder_get_stats(e, &st);
+	CHECK_EQ(st.capture_gaps, 0);		/* steady capture: nothing to jump over */
+	/* the stream was unlinked for 1.5 s: the capture resumes later than the
+	 * samples say */
+	for (int i = 0; i < 25; i++) {
+		write_timed(r, &g, 1024, 1500000000ull);
+		alto_send_encoder_process(e, now_ns());
+	}
+	alto_send_encoder_get_stats(e, &st);
+	CHECK_EQ(st.capture_gaps, 1);
+	parse(&sink.pkts[n0 - 1], &a);
+	parse(&sink.pkts[n0], &b);
+	CHECK(b.p.marker);
+	CHECK_EQ((uint16_t)(b.p.seq - a.p.seq), 1);
+	/* 1.5 s = 75 frames more than the 1 frame between them */
+	CHECK_NEAR((double)(b.p.timestamp - a.p.timestamp), 960.0 * 76, 960.0);
+	for (size_t i = n0 + 1; i < sink.n; i++) {
+		parse(&sink.pkts[i], &b);
+		CHECK(!b.p.marker);
+	}
 	alto_send_encoder_destroy(e);
 	alto_send_ring_destroy(r);
 }
@@ -627,6 +690,7 @@ int main(void)
 	RUN(test_nack);
 	RUN(test_receiver_report);
 	RUN(test_backlog);
+	RUN(test_capture_gap);
 	RUN(test_start_stop);
 	RUN(test_sender_report);
 	RUN(test_main_context);
