@@ -49,6 +49,12 @@ struct alto_room_session_config {
 	uint32_t latency_ms;		/* jitter buffer target floor; 0: the default (20 ms, adaptive) */
 	uint32_t stats_interval_ms;	/* > 0: a stream_stats event per stream this often */
 
+	/* the send path (send-session.h): the room's send stream published as our microphone */
+	bool no_publish;		/* listen only: no send stream, nothing published */
+	bool start_muted;		/* publish muted (the send stream starts muted) */
+	const char *source;		/* node.name (or id) linked into the send stream; NULL: the session manager's choice */
+	int bitrate;			/* Opus bit/s; 0: 32000 */
+
 	/* Every signaling event, called on the NETWORK thread after the
 	 * session has handled it (for printing). join_offer is never called. */
 	const struct alto_signal_events *observer;
@@ -100,6 +106,16 @@ struct alto_room_session_events {
 	/* every cfg->stats_interval_ms, per participant stream */
 	void (*stream_stats)(void *data, const struct alto_participant_stream_info *info,
 			const struct alto_participant_stream_stats *stats);
+	/* the room's send stream is in the graph (global id) */
+	void (*send_stream_added)(void *data, const char *node_name, uint32_t node_id);
+	/* our microphone track is published (track_sid) or no longer (NULL) */
+	void (*published)(void *data, const char *track_sid);
+	/* the room knows our microphone as muted or not; from_server: the
+	 * server muted/unmuted it, else the send stream was (pavucontrol, pactl) */
+	void (*send_muted)(void *data, bool muted, bool from_server);
+	/* the send path in one sentence: listening only (no publish permission),
+	 * the track refused or unpublished by the server, the stream failed */
+	void (*send_problem)(void *data, int res, const char *message);
 	/* media trouble worth a line: a peer connection refused (wrong DTLS
 	 * fingerprint: -ECONNREFUSED), failed, the PipeWire daemon gone (-EPIPE) */
 	void (*error)(void *data, int res, const char *message);
