@@ -4,7 +4,7 @@
 // Runs on the Node.js main thread. Every process is started through procs.mjs / testlib, so the
 // `after` hooks (and the exit hooks) kill them.
 
-import { steadyToneLevel, blockToneLevels, readWav, slice } from '../lib/audio.mjs';
+import { steadyToneLevel, readWav, slice } from '../lib/audio.mjs';
 import { WebSocketServer, WebSocket } from '../../devserver/node_modules/ws/wrapper.mjs';
 import { SignalResponse } from '../../devserver/src/proto.mjs';
 import { startAlto, altoBin, altoAsanBin, sanitizerReport } from './signaling-helpers.mjs';
@@ -27,16 +27,15 @@ export function toneLevelNear(samples, freq) {
   return best;
 }
 
-/** Per-block (0.25 s) levels of a tone near freq (the best frequency of the whole recording). */
+/**
+ * Per-block (0.25 s) levels of a tone near freq: each block at its own best frequency within
+ * ±0.6 % (the drift correction moves it while the jitter buffer settles). A gap is still a low block.
+ */
 export function blockLevelsNear(samples, freq) {
-  let bestF = freq;
-  let best = -Infinity;
-  const span = freq * 0.006;
-  for (let f = freq - span; f <= freq + span + 1e-9; f += span / 12) {
-    const l = steadyToneLevel(samples, f);
-    if (l > best) { best = l; bestF = f; }
-  }
-  return blockToneLevels(samples, bestF);
+  const n = 12000;
+  const out = [];
+  for (let i = 0; i + n <= samples.length; i += n) out.push(toneLevelNear(samples.subarray(i, i + n), freq));
+  return out;
 }
 
 /**
