@@ -737,9 +737,22 @@ static int make_mixer(struct room_graph *g)
 		PW_KEY_PRIORITY_SESSION, "0",
 		"audio.position", "[ FL FR ]",
 		"livekit.room", g->s->room,
+		/* pw_core_export() (0.3.65) registers its local wrapper node in the
+		 * local context unless told not to: inside the daemon (the module)
+		 * that context is the daemon's, and the room would show twice */
+		PW_KEY_OBJECT_REGISTER, "false",
 		NULL);
 	if (props == NULL)
 		return -errno;
+	if (g->s->cfg.mixer_props) {
+		/* the user's overrides (module stream.props), but not what alto
+		 * finds its own objects by */
+		pw_properties_update(props, g->s->cfg.mixer_props);
+		pw_properties_set(props, SPA_KEY_FACTORY_NAME, ALTO_MIXER_FACTORY_NAME);
+		pw_properties_set(props, PW_KEY_NODE_NAME, g->mixer_name);
+		pw_properties_set(props, "livekit.room", g->s->room);
+		pw_properties_set(props, PW_KEY_OBJECT_REGISTER, "false");
+	}
 	/* the plugin is found through SPA_PLUGIN_DIR as alto/libspa-alto */
 	pw_context_add_spa_lib(g->s->context, "alto.*", ALTO_MIXER_LIBRARY_NAME);
 	g->mixer_handle = pw_context_load_spa_handle(g->s->context, ALTO_MIXER_FACTORY_NAME, &props->dict);

@@ -55,6 +55,14 @@ struct alto_room_session_config {
 	const char *source;		/* node.name (or id) linked into the send stream; NULL: the session manager's choice */
 	int bitrate;			/* Opus bit/s; 0: 32000 */
 
+	/* property overrides (the module's stream.props, participant.props,
+	 * send.props), applied over alto's own at creation; node.name,
+	 * factory.name and the livekit.* facts stay alto's. NOT copied: they
+	 * must outlive the session. NULL: none. */
+	const struct spa_dict *mixer_props;
+	const struct spa_dict *participant_props;
+	const struct spa_dict *send_props;
+
 	/* Every signaling event, called on the NETWORK thread after the
 	 * session has handled it (for printing). join_offer is never called. */
 	const struct alto_signal_events *observer;
