@@ -631,9 +631,7 @@ static int parse_args(struct impl *impl, const char *args, struct alto_room_sess
 			pw_log_error("publish: \"%s\" is not true or false", str);
 			return -EINVAL;
 		}
-		/* TODO(requests-node.md R1): cfg->no_publish = !publish */
-		if (!publish)
-			pw_log_warn("publish = false: not supported by this room session yet");
+		cfg->no_publish = !publish;
 	}
 	if ((str = pw_properties_get(impl->args, "insecure")) != NULL &&
 	    alto_module_args_parse_bool(str, &cfg->insecure) < 0) {
@@ -657,11 +655,15 @@ static int parse_args(struct impl *impl, const char *args, struct alto_room_sess
 		cfg->max_retries = (int)v;
 	}
 	cfg->target = pw_properties_get(impl->args, "target");
+	cfg->source = pw_properties_get(impl->args, "source");
 	if ((res = parse_props_arg(impl, "stream.props", &impl->stream_props)) < 0 ||
 	    (res = parse_props_arg(impl, "participant.props", &impl->participant_props)) < 0 ||
 	    (res = parse_props_arg(impl, "send.props", &impl->send_props)) < 0)
 		return res;
-	/* TODO(requests-node.md R1): source, stream.props, participant.props, send.props into cfg */
+	/* not copied by the session: these live as long as impl, which outlives it */
+	cfg->mixer_props = impl->stream_props->dict.n_items ? &impl->stream_props->dict : NULL;
+	cfg->participant_props = impl->participant_props->dict.n_items ? &impl->participant_props->dict : NULL;
+	cfg->send_props = impl->send_props->dict.n_items ? &impl->send_props->dict : NULL;
 	return 0;
 }
 
