@@ -227,6 +227,11 @@ struct participant_stream *participant_stream_new(struct pw_core *core, const ch
 		 * application.id, application.name, media.name, node.name it has: the
 		 * stable per-person name must come before application.name ("alto") */
 		PW_KEY_APP_ID, node_name,
+		/* what pavucontrol shows as the application, whoever hosts the
+		 * session (inside the daemon the client is the daemon's) */
+		PW_KEY_APP_NAME, "alto",
+		/* as PipeWire's network modules mark their streams */
+		PW_KEY_NODE_NETWORK, "true",
 		PW_KEY_NODE_AUTOCONNECT, "false",
 		PW_KEY_NODE_DONT_RECONNECT, "true",
 		"adapter.auto-port-config", "{ mode = dsp position = preserve }",
