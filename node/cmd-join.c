@@ -77,6 +77,12 @@ static void usage(FILE *out)
 		"      --latency MS        jitter buffer target floor in ms (default: adaptive from 20)\n"
 		"      --stats S           a stream_stats line per participant every S seconds (packets,\n"
 		"                          loss, buffer, drift rate, receive latency)\n"
+		"      --no-publish        listen only: no send stream, nothing published\n"
+		"      --mute              publish the microphone muted (unmute the send stream in\n"
+		"                          pavucontrol or with pactl set-source-output-mute)\n"
+		"      --source NODE       link NODE (node.name or id) into the send stream instead of\n"
+		"                          leaving it to the session manager (default source)\n"
+		"      --bitrate BPS       Opus bit rate of the microphone (default 32000)\n"
 		"  -v, --verbose           diagnostics on stderr (twice: more)\n"
 		"  -h, --help\n"
 		"\n"
@@ -267,6 +273,30 @@ static void on_session_error(void *data, int res, const char *message)
 	}
 }
 
+static void on_send_stream_added(void *data, const char *node_name, uint32_t node_id)
+{
+	join_output_send_stream(&((struct join *)data)->out, node_name, node_id);
+}
+
+static void on_published(void *data, const char *track_sid)
+{
+	join_output_published(&((struct join *)data)->out, track_sid);
+}
+
+static void on_send_muted(void *data, bool muted, bool from_server)
+{
+	join_output_send_muted(&((struct join *)data)->out, muted, from_server);
+}
+
+/* listen only, a refused track: said once, also without -v */
+static void on_send_problem(void *data, int res, const char *message)
+{
+	struct join *j = data;
+
+	join_output_error(&j->out, res, message);
+	alto_errorf("%s", message);
+}
+
 static void on_ended(void *data)
 {
 	pw_main_loop_quit(((struct join *)data)->loop);
@@ -280,6 +310,10 @@ static const struct alto_room_session_events session_events = {
 	.stream_removed = on_stream_removed,
 	.stream_stats = on_stream_stats,
 	.error = on_session_error,
+	.send_stream_added = on_send_stream_added,
+	.published = on_published,
+	.send_muted = on_send_muted,
+	.send_problem = on_send_problem,
 	.ended = on_ended,
 };
 
@@ -358,7 +392,8 @@ static char *room_of_token(const char *token)
 int alto_cmd_join(int argc, char **argv)
 {
 	enum { OPT_API_KEY = 256, OPT_SECRET_FILE, OPT_JSON, OPT_MAX_RETRIES, OPT_INSECURE, OPT_LEGACY,
-	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL, OPT_NO_AUDIO, OPT_TARGET, OPT_LATENCY, OPT_STATS };
+	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL, OPT_NO_AUDIO, OPT_TARGET, OPT_LATENCY, OPT_STATS,
+	       OPT_NO_PUBLISH, OPT_MUTE, OPT_SOURCE, OPT_BITRATE };
 	static const struct option options[] = {
 		{ "room", required_argument, NULL, 'r' },
 		{ "identity", required_argument, NULL, 'i' },
@@ -376,6 +411,10 @@ int alto_cmd_join(int argc, char **argv)
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "latency", required_argument, NULL, OPT_LATENCY },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "no-publish", no_argument, NULL, OPT_NO_PUBLISH },
+		{ "mute", no_argument, NULL, OPT_MUTE },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "bitrate", required_argument, NULL, OPT_BITRATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -420,6 +459,21 @@ int alto_cmd_join(int argc, char **argv)
 		case OPT_URL: url = optarg; break;
 		case OPT_NO_AUDIO: no_audio = true; break;
 		case OPT_TARGET: cfg.target = optarg; break;
+		case OPT_NO_PUBLISH: cfg.no_publish = true; break;
+		case OPT_MUTE: cfg.start_muted = true; break;
+		case OPT_SOURCE: cfg.source = optarg; break;
+		case OPT_BITRATE: {
+			char *end = NULL;
+			long v;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 6000 || v > 510000) {
+				alto_errorf("--bitrate: '%s' is not an Opus bit rate (6000 to 510000 bit/s)", optarg);
+				return ALTO_EXIT_USAGE;
+			}
+			cfg.bitrate = (int)v;
+			break;
+		}
 		case OPT_STATS: {
 			char *end = NULL;
 			double v;
@@ -495,6 +549,7 @@ int alto_cmd_join(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	g_log_set_handler("alto-signal", G_LOG_LEVEL_MASK, log_handler, &j);
 	g_log_set_handler("alto-room", G_LOG_LEVEL_MASK, log_handler, &j);
+	g_log_set_handler("alto-send", G_LOG_LEVEL_MASK, log_handler, &j);
 	g_log_set_handler("alto.rtc.pc", G_LOG_LEVEL_MASK, log_handler, &j);
 	g_log_set_handler("alto.rtc.ice", G_LOG_LEVEL_MASK, log_handler, &j);
 	g_log_set_handler("alto.rtc.dtls", G_LOG_LEVEL_MASK, log_handler, &j);

@@ -509,3 +509,54 @@ void join_output_stats(const struct join_output *o, const struct alto_participan
 	}
 	finish(o, s);
 }
+
+/* ------------------------------------------------------------------ the send path */
+
+void join_output_send_stream(const struct join_output *o, const char *node_name, uint32_t node_id)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin("send_stream");
+		json_str(s, "node_name", node_name);
+		g_string_append_printf(s, ",\"node_id\":%u", node_id);
+	} else {
+		s = human_begin("send_stream");
+		g_string_append_printf(s, " node %u ", node_id);
+		human_text(s, node_name);
+	}
+	finish(o, s);
+}
+
+void join_output_published(const struct join_output *o, const char *track_sid)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin(track_sid ? "published" : "unpublished");
+		if (track_sid)
+			json_str(s, "track_sid", track_sid);
+	} else {
+		s = human_begin(track_sid ? "published" : "unpublished");
+		if (track_sid) {
+			g_string_append(s, " microphone ");
+			human_text(s, track_sid);
+		}
+	}
+	finish(o, s);
+}
+
+void join_output_send_muted(const struct join_output *o, bool muted, bool from_server)
+{
+	GString *s;
+
+	if (o->json) {
+		s = json_begin("send_muted");
+		g_string_append_printf(s, ",\"muted\":%s", muted ? "true" : "false");
+		json_str(s, "by", from_server ? "server" : "local");
+	} else {
+		s = human_begin(muted ? "send_muted" : "send_unmuted");
+		g_string_append(s, from_server ? " by the server" : " by the send stream");
+	}
+	finish(o, s);
+}

@@ -40,6 +40,10 @@ void join_output_output_linked(const struct join_output *o, const char *target_n
 void join_output_stats(const struct join_output *o, const struct alto_participant_stream_info *info,
 		       const struct alto_participant_stream_stats *st);
 void join_output_error(const struct join_output *o, int res, const char *message);
+/* the send path */
+void join_output_send_stream(const struct join_output *o, const char *node_name, uint32_t node_id);
+void join_output_published(const struct join_output *o, const char *track_sid);
+void join_output_send_muted(const struct join_output *o, bool muted, bool from_server);
 
 const char *join_output_end_name(enum alto_signal_end end);
 

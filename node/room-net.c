@@ -332,7 +332,11 @@ static const struct alto_rtcp_events rtcp_events = {
 
 static void on_pc_rtcp(void *data, const uint8_t *buf, size_t len)
 {
+	struct room_net *n = data;
+
 	alto_rtcp_parse(buf, len, &rtcp_events, data);
+	/* NACKs and reports about our own stream (single PC) */
+	send_session_rtcp(n->s->send, buf, len);
 }
 
 /* Receiver reports with one block per validated source, and our CNAME. */
@@ -405,6 +409,8 @@ static void on_pc_state(void *data, enum alto_pc_state state)
 	struct room_net *n = data;
 
 	g_info("peer connection %s", alto_pc_state_name(state));
+	if (n->pc_single)
+		send_session_pc_update(n->s->send, n->pc);
 	if (state == ALTO_PC_STATE_CONNECTED) {
 		n->last_pc_error = 0;
 	} else if (state == ALTO_PC_STATE_FAILED) {
@@ -458,6 +464,8 @@ static void clear_negotiation(struct room_net *n)
 /* Not from inside a pc event: only from signaling events and teardown. */
 static void reset_pc(struct room_net *n)
 {
+	if (n->pc && n->pc_single)
+		send_session_pc_reset(n->s->send);
 	remove_all_receivers(n);
 	clear_negotiation(n);
 	if (n->pc) {
@@ -594,6 +602,8 @@ static void on_joined(void *data, const struct alto_join_info *info)
 			g_source_attach(n->rtcp_timer, n->s->net_context);
 		}
 	}
+	if (media(n))
+		send_session_joined(n->s->send, info, n->pc_single ? n->pc : NULL);
 	OBSERVE(n, joined, info);
 }
 
@@ -633,6 +643,11 @@ static void send_sync_state(struct room_net *n)
 		g_ptr_array_add(sids, key);
 	st.n_subscribed = sids->len;
 	st.subscribed_sids = (const char *const *)sids->pdata;
+	const char *cid = NULL;
+	struct alto_track_info published;
+	st.n_published = send_session_published(n->s->send, &cid, &published);
+	st.published_cids = &cid;
+	st.published = &published;
 	alto_signal_client_send_sync_state(n->client, &st);
 	g_ptr_array_free(sids, TRUE);
 }
@@ -650,6 +665,7 @@ static void on_resumed(void *data, const struct alto_resume_info *info)
 			negotiate(n);
 		}
 		/* legacy: the server sends an ICE-restart offer on the subscriber PC */
+		send_session_resumed(n->s->send, info);
 		send_sync_state(n);
 	}
 	OBSERVE(n, resumed, info);
@@ -665,6 +681,7 @@ static void on_left(void *data, const struct alto_left_info *info)
 	struct room_net *n = data;
 
 	n->joined = false;
+	send_session_left(n->s->send);
 	OBSERVE(n, left, info);
 	session_post_ended(n->s);
 }
@@ -743,7 +760,10 @@ static void on_track_muted(void *data, const struct alto_participant_info *p, co
 
 static void on_self_updated(void *data, const struct alto_participant_info *self)
 {
-	OBSERVE((struct room_net *)data, self_updated, self);
+	struct room_net *n = data;
+
+	send_session_self_updated(n->s->send, self);
+	OBSERVE(n, self_updated, self);
 }
 
 static void on_speakers(void *data, const struct alto_speaker *active, size_t n_active)
@@ -789,17 +809,26 @@ static void on_quality(void *data, const struct alto_quality_update *q, size_t n
 
 static void on_local_track_published(void *data, const char *cid, const struct alto_track_info *t)
 {
-	OBSERVE((struct room_net *)data, local_track_published, cid, t);
+	struct room_net *n = data;
+
+	send_session_local_track_published(n->s->send, cid, t);
+	OBSERVE(n, local_track_published, cid, t);
 }
 
 static void on_local_track_unpublished(void *data, const char *sid)
 {
-	OBSERVE((struct room_net *)data, local_track_unpublished, sid);
+	struct room_net *n = data;
+
+	send_session_local_track_unpublished(n->s->send, sid);
+	OBSERVE(n, local_track_unpublished, sid);
 }
 
 static void on_local_track_muted(void *data, const char *sid, bool muted)
 {
-	OBSERVE((struct room_net *)data, local_track_muted, sid, muted);
+	struct room_net *n = data;
+
+	send_session_local_track_muted(n->s->send, sid, muted);
+	OBSERVE(n, local_track_muted, sid, muted);
 }
 
 static void on_track_subscribed(void *data, const char *sid)
@@ -848,7 +877,10 @@ static void on_answer(void *data, const struct alto_session_description *sd)
 	struct room_net *n = data;
 	int res;
 
-	if (media(n) && n->pc && n->pc_single) {
+	if (media(n) && n->joined && !n->single_pc) {
+		/* legacy: answers are for our publisher PC */
+		send_session_answer(n->s->send, sd);
+	} else if (media(n) && n->pc && n->pc_single) {
 		res = alto_pc_set_remote_answer(n->pc, sd->sdp, sd->id);
 		if (res == -ESTALE) {
 			g_debug("answer %u to an older offer ignored", sd->id);
@@ -865,6 +897,7 @@ static void on_answer(void *data, const struct alto_session_description *sd)
 			g_hash_table_remove_all(n->ssrc_map);
 			g_hash_table_remove_all(n->unresolved);
 			n->offer_outstanding = false;
+			send_session_pc_update(n->s->send, n->pc);
 			if (n->reoffer)
 				negotiate(n);
 		}
@@ -877,7 +910,9 @@ static void on_trickle(void *data, const char *json, enum alto_signal_target tar
 	struct room_net *n = data;
 	int res;
 
-	if (media(n) && n->pc && (n->pc_single || target == ALTO_SIGNAL_TARGET_SUBSCRIBER)) {
+	if (media(n) && n->joined && !n->single_pc && target == ALTO_SIGNAL_TARGET_PUBLISHER) {
+		send_session_trickle(n->s->send, json, target);
+	} else if (media(n) && n->pc && (n->pc_single || target == ALTO_SIGNAL_TARGET_SUBSCRIBER)) {
 		if ((res = alto_pc_add_remote_candidate(n->pc, json)) < 0)
 			g_debug("remote candidate not used: %s", g_strerror(-res));
 	}
@@ -957,6 +992,7 @@ struct room_net *room_net_new(struct session *s)
 	n->unresolved = g_hash_table_new(g_direct_hash, g_direct_equal);
 	n->rtcp_ssrc = g_random_int() | 1u;
 	n->client = alto_signal_client_new(s->net_context, &cfg, &signal_events, n);
+	send_session_set_client(s->send, n->client);
 	if (n->client == NULL) {
 		int res = errno;
 		room_net_destroy(n);
@@ -970,6 +1006,9 @@ void room_net_destroy(struct room_net *n)
 {
 	if (n == NULL)
 		return;
+	/* the encoder and the publisher PC use the client: they go first */
+	send_session_net_shutdown(n->s->send);
+	send_session_set_client(n->s->send, NULL);
 	if (n->client)
 		alto_signal_client_destroy(n->client);
 	n->client = NULL;
@@ -995,6 +1034,11 @@ void room_net_leave(struct room_net *n)
 		return;
 	n->leaving = true;
 	alto_signal_client_leave(n->client);
+}
+
+void room_net_renegotiate(struct room_net *n)
+{
+	negotiate(n);
 }
 
 struct alto_signal_client *room_net_client(struct room_net *n)

@@ -20,6 +20,7 @@
 #include "handoff.h"
 #include "jitter_buffer.h"
 #include "room-session.h"
+#include "send-session.h"
 
 /* One remote track's media as the graph sees it. Made on the network thread
  * (which then pushes into jb), handed to the main loop with the STREAM_ADD
@@ -69,6 +70,7 @@ struct session {
 	struct pw_core *core;
 	struct alto_handoff *handoff;
 	struct room_graph *graph;		/* NULL without media */
+	struct send_session *send;		/* the send path (send-session.h); network thread hooks */
 	bool destroying;
 
 	/* network thread */
@@ -92,6 +94,7 @@ struct room_net *room_net_new(struct session *s);	/* network thread; starts join
 void room_net_destroy(struct room_net *n);		/* network thread */
 void room_net_leave(struct room_net *n);		/* network thread */
 struct alto_signal_client *room_net_client(struct room_net *n);
+void room_net_renegotiate(struct room_net *n);		/* network thread: single PC, offer again */
 
 /* ------------------------------------------------------------------ graph (room-graph.c, main loop) */
 

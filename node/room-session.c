@@ -47,6 +47,9 @@ enum msg_type {
 	MSG_PARTICIPANT_UPDATE,
 	MSG_ERROR,
 	MSG_ENDED,
+	MSG_PUBLISHED,
+	MSG_SEND_MUTED,
+	MSG_SEND_PROBLEM,
 };
 
 struct msg {
@@ -55,7 +58,9 @@ struct msg {
 	char *track_sid;			/* STREAM_REMOVE */
 	struct participant_update *update;	/* PARTICIPANT_UPDATE */
 	int res;				/* ERROR */
-	char *message;
+	char *message;				/* ERROR; PUBLISHED: the track sid (NULL: unpublished) */
+	bool muted;				/* SEND_MUTED */
+	bool from_server;
 };
 
 static void free_update(struct participant_update *u)
@@ -107,6 +112,18 @@ static void run_msg(void *owner, void *item)
 	case MSG_ENDED:
 		emit(s, ended);
 		break;
+	case MSG_PUBLISHED:
+		emit(s, published, m->message);
+		break;
+	case MSG_SEND_MUTED:
+		emit(s, send_muted, m->muted, m->from_server);
+		break;
+	case MSG_SEND_PROBLEM:
+		if (s->events && s->events->send_problem)
+			emit(s, send_problem, m->res, m->message);
+		else
+			emit(s, error, m->res, m->message);
+		break;
 	}
 }
 
@@ -156,6 +173,63 @@ void session_post_ended(struct session *s)
 	m->type = MSG_ENDED;
 	post(s, m);
 }
+
+/* ------------------------------------------------------------------ the send path's host */
+
+/* network thread: our section was added, offer again (single PC) */
+static void send_renegotiate(void *data)
+{
+	struct session *s = data;
+
+	if (s->net)
+		room_net_renegotiate(s->net);
+}
+
+/* any thread */
+static void send_message(void *data, int res, const char *message)
+{
+	struct msg *m = g_new0(struct msg, 1);
+	m->type = MSG_SEND_PROBLEM;
+	m->res = res;
+	m->message = g_strdup(message);
+	post(data, m);
+}
+
+/* main loop */
+static void send_stream_ready(void *data, const char *node_name, uint32_t node_id)
+{
+	struct session *s = data;
+
+	if (!s->destroying)
+		emit(s, send_stream_added, node_name, node_id);
+}
+
+/* network thread */
+static void send_published(void *data, const char *track_sid)
+{
+	struct msg *m = g_new0(struct msg, 1);
+	m->type = MSG_PUBLISHED;
+	m->message = g_strdup(track_sid);
+	post(data, m);
+}
+
+/* network thread */
+static void send_muted(void *data, bool muted, bool from_server)
+{
+	struct msg *m = g_new0(struct msg, 1);
+	m->type = MSG_SEND_MUTED;
+	m->muted = muted;
+	m->from_server = from_server;
+	post(data, m);
+}
+
+static const struct send_session_host send_host = {
+	.renegotiate = send_renegotiate,
+	.message = send_message,
+	.stream_ready = send_stream_ready,
+	.muted = send_muted,
+	.published = send_published,
+};
 
 /* ------------------------------------------------------------------ network thread */
 
@@ -239,6 +313,19 @@ struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struc
 
 	s->net_context = g_main_context_new();
 	s->net_loop = g_main_loop_new(s->net_context, FALSE);
+	{
+		struct send_session_config scfg = {
+			.room = s->room,
+			.no_publish = cfg->no_publish,
+			.start_muted = cfg->start_muted,
+			.source = cfg->source,
+			.bitrate = cfg->bitrate,
+		};
+		s->send = send_session_new(&scfg, s->cfg.no_media ? NULL : core, s->handoff, s->net_context,
+					   &send_host, s);
+		if (s->send == NULL)
+			goto error_errno;
+	}
 	s->net_thread = g_thread_try_new("alto-net", net_thread_main, s, &err);
 	if (s->net_thread == NULL) {
 		pw_log_error("cannot start the network thread: %s", err->message);
@@ -250,6 +337,7 @@ struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struc
 
 error_errno:
 	res = errno ? errno : EIO;
+	send_session_destroy(s->send);
 	if (s->graph)
 		room_graph_destroy(s->graph);
 	if (s->handoff)
@@ -288,8 +376,9 @@ void alto_room_session_destroy(struct alto_room_session *session)
 	s->destroying = true;
 	g_main_context_invoke(s->net_context, do_quit, s);
 	g_thread_join(s->net_thread);
-	/* nothing posts any more: drop what is queued, then the graph */
+	/* nothing posts any more: drop what is queued, then the send stream and the graph */
 	alto_handoff_destroy(s->handoff);
+	send_session_destroy(s->send);
 	if (s->graph)
 		room_graph_destroy(s->graph);
 	g_main_loop_unref(s->net_loop);
