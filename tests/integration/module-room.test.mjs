@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { killAll, killGroup, waitFor } from '../lib/procs.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, tonePeers } from './receive-helpers.mjs';
-import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes, moduleLog } from './module-helpers.mjs';
+import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
 
 const PEERS = [
   { identity: 'alice', name: 'Alice Liddell', freq: 440 },
@@ -92,7 +92,6 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
         // (the exact level is the receive tests' business; it dips on a loaded machine)
         assert.ok(got > TONE_DBFS - 6 && got < TONE_DBFS + 1, `${p.identity}'s ${p.freq} Hz at ${got.toFixed(2)} dBFS`);
       }
-      assert.ok(moduleLog(pw).some((l) => l.includes(`joining as listener`)), moduleLog(pw).join('\n'));
     });
 
   test('the participants look exactly as `alto join` shows them', { timeout: 120_000 }, async () => {
