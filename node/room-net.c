@@ -41,10 +41,10 @@
 #include "rtp.h"
 #include "rtp_stats.h"
 
-/* recvonly sections of the first single-PC offer. The SDKs use 3; one keeps the JoinRequest
- * under ~1.4 kB: larger ones are not gzipped by signaling/ and their URL passes lws 4.1's
- * 2048-byte request line (requests-signaling.md N2). More come with media_sections_requirement. */
-#define INITIAL_RECV_AUDIO	1
+/* recvonly sections of the first single-PC offer, as the SDKs do; more come with
+ * media_sections_requirement. (signaling/ gzips the JoinRequest when its URL would not fit
+ * lws 4.1's request line.) */
+#define INITIAL_RECV_AUDIO	3
 #define RTCP_INTERVAL_MS	1000
 #define RETRY_UNRESOLVED_US	100000
 #define MAX_RECEIVERS		256
