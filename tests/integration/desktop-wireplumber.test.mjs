@@ -137,14 +137,14 @@ describe('WirePlumber restores each participant\'s volume', () => {
     }
 
     // alice leaves: her stream goes; she joins again: a new stream, her volume back
-    const oldId = nodes.alice.id;
+    const oldSerial = nodes.alice.props['object.serial']; // ids are reused, serials are not
     await peers.alice.stop();
     await waitFor(async () => !(await pw.nodes()).some((n) => n.name === `alto.${ROOM}.alice`),
       { timeout: 30_000, message: 'alice\'s stream to go' });
     await sleep(500);
     await startPerson(ALICE);
     const again = await waitParticipantNodes(pw, ROOM, ['alice']);
-    assert.notEqual(again.alice.id, oldId, 'a new stream node');
+    assert.notEqual(again.alice.props['object.serial'], oldSerial, 'a new stream node');
     const restored = await waitFor(async () => {
       const v = await channelVolume(again.alice.id);
       return Math.abs(v - VOLUME.alice) < 0.01 ? v : null;
