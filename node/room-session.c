@@ -276,6 +276,26 @@ static gboolean do_quit(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* How long destroy lets a leave it sends itself go out before the network
+ * thread stops (the caller's loop waits that long, at most). */
+#define LEAVE_GRACE_MS 200
+
+/* Destroyed while still in the room (a module unloaded, the daemon
+ * stopping): leave politely, so that the others see us go now and not after
+ * the server's timeout, then stop. */
+static gboolean do_leave_then_quit(gpointer data)
+{
+	struct session *s = data;
+	GSource *timer;
+
+	do_leave(s);
+	timer = g_timeout_source_new(LEAVE_GRACE_MS);
+	g_source_set_callback(timer, do_quit, s, NULL);
+	g_source_attach(timer, s->net_context);
+	g_source_unref(timer);
+	return G_SOURCE_REMOVE;
+}
+
 /* ------------------------------------------------------------------ public */
 
 struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struct pw_context *context,
@@ -374,7 +394,10 @@ void alto_room_session_destroy(struct alto_room_session *session)
 	if (s == NULL)
 		return;
 	s->destroying = true;
-	g_main_context_invoke(s->net_context, do_quit, s);
+	if (atomic_load(&s->leave_requested))
+		g_main_context_invoke(s->net_context, do_quit, s);
+	else
+		g_main_context_invoke(s->net_context, do_leave_then_quit, s);
 	g_thread_join(s->net_thread);
 	/* nothing posts any more: drop what is queued, then the send stream and the graph */
 	alto_handoff_destroy(s->handoff);

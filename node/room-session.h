@@ -142,7 +142,9 @@ struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struc
 int alto_room_session_leave(struct alto_room_session *session);
 
 /* Main loop thread, not from inside one of the session's events: stops the
- * network thread, removes every graph object, frees everything. */
+ * network thread, removes every graph object, frees everything. Still in
+ * the room (no leave asked for): sends the leave first and gives it up to
+ * 200 ms to go out, so the others see us go at once. */
 void alto_room_session_destroy(struct alto_room_session *session);
 
 /* NETWORK thread only (from cfg->observer callbacks): the signaling client,

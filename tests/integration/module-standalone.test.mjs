@@ -32,6 +32,7 @@ describe('pipewire -c alto-livekit.conf with two rooms', () => {
     for (const r of ROOMS) {
       const [p] = await tonePeers(startPeer, server, r.room, [r.peer]);
       stops.push(() => p.stop());
+      r.handle = p;
     }
     pw = await startPipewire({ name: 'standalone' });
   });
@@ -94,8 +95,14 @@ describe('pipewire -c alto-livekit.conf with two rooms', () => {
 
   test('stopping the process takes both rooms away; the daemon is as it was', { timeout: 60_000 }, async () => {
     assert.ok(proc, 'the process runs');
+    const stoppedAt = Date.now();
     await killGroup(proc, { grace: 5000 });
     assert.deepEqual(await proc.exited, { code: 0, signal: null }, 'SIGTERM: a clean exit (no abort in teardown)');
+    // the rooms were left politely: the others see the listener go now, not after a server timeout
+    for (const r of ROOMS) {
+      await r.handle.waitEvent('participant_left', (e) => e.identity === 'listener' || e.participant?.identity === 'listener', 5_000);
+    }
+    assert.ok(Date.now() - stoppedAt < 8_000);
     await waitFor(async () => !(await pw.nodes()).some((n) => n.props['livekit.room']), {
       timeout: 15_000, message: 'every node of the rooms gone',
     });
