@@ -16,8 +16,9 @@
  * restores the person's volume by it), node.description = media.name = the
  * display name, and the LiveKit facts (livekit.*). node.autoconnect=false:
  * alto links the stream to its mixer input itself and no session manager
- * should move it. adapter.auto-port-config: the stream gets DSP ports even
- * without a session manager.
+ * should move it. Its DSP ports come from the session manager (WirePlumber
+ * configures every audio stream), or, without one, from
+ * adapter.auto-port-config.
  *
  * Threads: new/destroy/update and the stream events on the PipeWire main
  * loop; on_process() on the data loop (PW_STREAM_FLAG_RT_PROCESS). */
@@ -183,7 +184,7 @@ static void set_facts(struct pw_properties *p, const char *room, const struct tr
 }
 
 struct participant_stream *participant_stream_new(struct pw_core *core, const char *room,
-		const char *node_name, struct track_media *m,
+		const char *node_name, struct track_media *m, bool configure_ports,
 		const struct participant_stream_events *events, void *data)
 {
 	struct participant_stream *ps;
@@ -234,10 +235,16 @@ struct participant_stream *participant_stream_new(struct pw_core *core, const ch
 		PW_KEY_NODE_NETWORK, "true",
 		PW_KEY_NODE_AUTOCONNECT, "false",
 		PW_KEY_NODE_DONT_RECONNECT, "true",
-		"adapter.auto-port-config", "{ mode = dsp position = preserve }",
 		NULL);
 	if (props == NULL)
 		goto error_errno;
+	/* Without a session manager nobody gives the stream ports: the adapter
+	 * makes DSP ports itself. With one (WirePlumber), it must not: WirePlumber
+	 * configures a node.autoconnect=false stream like a device (node Format,
+	 * then PortConfig), and on an adapter that configured itself the Format
+	 * fails (EIO) and the stream ends in error. */
+	if (configure_ports)
+		pw_properties_set(props, "adapter.auto-port-config", "{ mode = dsp position = preserve }");
 	set_facts(props, room, m);
 
 	ps->stream = pw_stream_new(core, node_name, props);

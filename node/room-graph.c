@@ -354,7 +354,10 @@ void room_graph_add_stream(struct room_graph *g, struct track_media *m)
 		e->input_added = true;
 		e->first_port = first_port;
 	}
-	e->ps = participant_stream_new(g->s->core, g->s->room, e->node_name, m, &participant_events, e);
+	/* a session manager announces itself with the "default" metadata (the
+	 * registry has been read by now: streams come after the room is joined) */
+	e->ps = participant_stream_new(g->s->core, g->s->room, e->node_name, m, g->metadata == NULL,
+			&participant_events, e);
 	if (e->ps == NULL) {
 		char *msg = g_strdup_printf("cannot create the stream of %s: %s", m->identity, strerror(errno));
 		emit(g, error, -errno, msg);
@@ -734,7 +737,10 @@ static int make_mixer(struct room_graph *g)
 		PW_KEY_MEDIA_NAME, desc,
 		PW_KEY_NODE_VIRTUAL, "true",
 		PW_KEY_NODE_AUTOCONNECT, "false",
-		PW_KEY_PRIORITY_SESSION, "0",
+		/* never the default sink, nor (WirePlumber also ranks a sink's
+		 * outputs as a source) the default source: a node without the key
+		 * counts as -1 there, so "0" would beat such devices */
+		PW_KEY_PRIORITY_SESSION, "-1000",
 		"audio.position", "[ FL FR ]",
 		"livekit.room", g->s->room,
 		/* pw_core_export() (0.3.65) registers its local wrapper node in the

@@ -116,8 +116,10 @@ struct participant_stream_events {
 
 /* Main loop. node_name: the unique node.name; takes nothing (m stays the
  * caller's until participant_stream_destroy, which does not free it). */
+/* configure_ports: no session manager will give the stream its ports (the
+ * adapter makes DSP ports itself) */
 struct participant_stream *participant_stream_new(struct pw_core *core, const char *room,
-		const char *node_name, struct track_media *m,
+		const char *node_name, struct track_media *m, bool configure_ports,
 		const struct participant_stream_events *events, void *data);
 /* Main loop: after this, process() never runs again. */
 void participant_stream_destroy(struct participant_stream *ps);
