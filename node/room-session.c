@@ -69,6 +69,7 @@ static void free_update(struct participant_update *u)
 		return;
 	g_free(u->participant_sid);
 	g_free(u->name);
+	g_free(u->track_sid);
 	g_free(u);
 }
 
@@ -340,6 +341,7 @@ struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struc
 			.start_muted = cfg->start_muted,
 			.source = cfg->source,
 			.bitrate = cfg->bitrate,
+			.stream_props = cfg->send_props,
 		};
 		s->send = send_session_new(&scfg, s->cfg.no_media ? NULL : core, s->handoff, s->net_context,
 					   &send_host, s);

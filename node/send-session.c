@@ -31,6 +31,8 @@ struct send_session {
 	struct alto_send_ring *ring;
 	char cid[48];
 
+	struct pw_properties *stream_props;	/* NULL: none */
+
 	/* main loop */
 	struct alto_send_stream *stream;
 
@@ -116,6 +118,7 @@ static void create_stream_main(void *owner, void *item)
 		.room = ss->cfg.room,
 		.source = ss->cfg.source,
 		.muted = alto_send_ring_get_muted(ss->ring),
+		.props = ss->stream_props ? &ss->stream_props->dict : NULL,
 	};
 
 	(void)owner;
@@ -691,6 +694,13 @@ struct send_session *send_session_new(const struct send_session_config *cfg, str
 	ss->cfg.room = g_strdup(cfg->room ? cfg->room : "room");
 	ss->cfg.source = g_strdup(cfg->source);
 	ss->cfg.cname = g_strdup(cfg->cname);
+	ss->cfg.stream_props = NULL;
+	if (cfg->stream_props && (ss->stream_props = pw_properties_new_dict(cfg->stream_props)) == NULL) {
+		int res = errno;
+		send_session_destroy(ss);
+		errno = res;
+		return NULL;
+	}
 	if (ss->cfg.publish_timeout_ms == 0)
 		ss->cfg.publish_timeout_ms = PUBLISH_TIMEOUT_MS;
 	ss->core = core;
@@ -737,5 +747,7 @@ void send_session_destroy(struct send_session *ss)
 	g_free((char *)ss->cfg.room);
 	g_free((char *)ss->cfg.source);
 	g_free((char *)ss->cfg.cname);
+	if (ss->stream_props)
+		pw_properties_free(ss->stream_props);
 	g_free(ss);
 }

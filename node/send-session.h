@@ -46,6 +46,7 @@ struct send_session_config {
 	int bitrate;			/* bit/s, 0: 32000 */
 	uint32_t publish_timeout_ms;	/* for TrackPublishedResponse; 0: 10000 */
 	const char *cname;		/* RTCP CNAME; NULL: "alto" */
+	const struct spa_dict *stream_props;	/* over the send stream's properties (copied); may be NULL */
 };
 
 /* What the send path needs from the session (all called on the network
