@@ -181,10 +181,12 @@ static void set_facts(struct pw_properties *p, const char *room, const struct tr
 	pw_properties_set(p, "livekit.track.name", m->track_name);
 	pw_properties_set(p, "livekit.speaking", m->speaking ? "true" : "false");
 	pw_properties_set(p, "livekit.connection-quality", quality_name(m->quality));
+	pw_properties_set(p, "livekit.muted", m->muted ? "true" : "false");
 }
 
 struct participant_stream *participant_stream_new(struct pw_core *core, const char *room,
 		const char *node_name, struct track_media *m, bool configure_ports,
+		const struct spa_dict *extra,
 		const struct participant_stream_events *events, void *data)
 {
 	struct participant_stream *ps;
@@ -245,6 +247,13 @@ struct participant_stream *participant_stream_new(struct pw_core *core, const ch
 	 * fails (EIO) and the stream ends in error. */
 	if (configure_ports)
 		pw_properties_set(props, "adapter.auto-port-config", "{ mode = dsp position = preserve }");
+	if (extra) {
+		/* the user's overrides (module participant.props) over alto's
+		 * defaults; what identifies the person is set again below */
+		pw_properties_update(props, extra);
+		pw_properties_set(props, PW_KEY_NODE_NAME, node_name);
+		pw_properties_set(props, PW_KEY_APP_ID, node_name);
+	}
 	set_facts(props, room, m);
 
 	ps->stream = pw_stream_new(core, node_name, props);

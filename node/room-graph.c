@@ -357,6 +357,7 @@ void room_graph_add_stream(struct room_graph *g, struct track_media *m)
 	/* a session manager announces itself with the "default" metadata (the
 	 * registry has been read by now: streams come after the room is joined) */
 	e->ps = participant_stream_new(g->s->core, g->s->room, e->node_name, m, g->metadata == NULL,
+			g->s->cfg.participant_props,
 			&participant_events, e);
 	if (e->ps == NULL) {
 		char *msg = g_strdup_printf("cannot create the stream of %s: %s", m->identity, strerror(errno));
@@ -396,6 +397,8 @@ void room_graph_update_participant(struct room_graph *g, const struct participan
 			e->media->speaking = u->speaking;
 		if (u->quality >= 0)
 			e->media->quality = u->quality;
+		if (u->muted >= 0 && g_strcmp0(e->media->track_sid, u->track_sid) == 0)
+			e->media->muted = u->muted;
 		participant_stream_update(e->ps, e->media);
 	}
 }

@@ -223,6 +223,7 @@ static struct receiver *receiver_new(struct room_net *n, const struct alto_parti
 	m->name = g_strdup(p->name && p->name[0] ? p->name : p->identity);
 	m->speaking = p->speaking;
 	m->quality = (int)p->quality;
+	m->muted = t->muted;
 
 	r = g_new0(struct receiver, 1);
 	r->n = n;
@@ -720,6 +721,7 @@ static void on_participant_updated(void *data, const struct alto_participant_inf
 			u->name = g_strdup(p->name && p->name[0] ? p->name : p->identity);
 			u->speaking = -1;
 			u->quality = -1;
+			u->muted = -1;
 			session_post_participant_update(n->s, u);
 			break;
 		}
@@ -755,7 +757,19 @@ static void on_track_unpublished(void *data, const struct alto_participant_info 
 
 static void on_track_muted(void *data, const struct alto_participant_info *p, const struct alto_track_info *t)
 {
-	OBSERVE((struct room_net *)data, track_muted, p, t);
+	struct room_net *n = data;
+
+	/* shown on that track's stream as livekit.muted */
+	if (g_hash_table_lookup(n->receivers, t->sid)) {
+		struct participant_update *u = g_new0(struct participant_update, 1);
+		u->participant_sid = g_strdup(p->sid);
+		u->track_sid = g_strdup(t->sid);
+		u->speaking = -1;
+		u->quality = -1;
+		u->muted = t->muted;
+		session_post_participant_update(n->s, u);
+	}
+	OBSERVE(n, track_muted, p, t);
 }
 
 static void on_self_updated(void *data, const struct alto_participant_info *self)
@@ -785,6 +799,7 @@ static void on_speakers(void *data, const struct alto_speaker *active, size_t n_
 			u->participant_sid = g_strdup(r->participant_sid);
 			u->speaking = speaking;
 			u->quality = -1;
+			u->muted = -1;
 			session_post_participant_update(n->s, u);
 		}
 	}
@@ -802,6 +817,7 @@ static void on_quality(void *data, const struct alto_quality_update *q, size_t n
 		u->participant_sid = g_strdup(q[i].sid);
 		u->speaking = -1;
 		u->quality = (int)q[i].quality;
+		u->muted = -1;
 		session_post_participant_update(n->s, u);
 	}
 	OBSERVE(n, quality, q, n_q);

@@ -37,6 +37,7 @@ struct track_media {
 	char *name;			/* display name ("" → identity) */
 	bool speaking;
 	int quality;			/* enum alto_connection_quality, -1 unknown */
+	bool muted;			/* the publisher muted this track */
 	/* the network thread's last RTP arrival (monotonic ns), for the latency
 	 * estimate of the data loop */
 	_Atomic uint64_t last_arrival_ns;
@@ -50,6 +51,8 @@ struct participant_update {
 	char *name;			/* NULL: unchanged */
 	int speaking;			/* -1: unchanged */
 	int quality;			/* -1: unchanged */
+	int muted;			/* -1: unchanged; else for track_sid only */
+	char *track_sid;		/* with muted */
 };
 
 /* ------------------------------------------------------------------ session */
@@ -117,9 +120,12 @@ struct participant_stream_events {
 /* Main loop. node_name: the unique node.name; takes nothing (m stays the
  * caller's until participant_stream_destroy, which does not free it). */
 /* configure_ports: no session manager will give the stream its ports (the
- * adapter makes DSP ports itself) */
+ * adapter makes DSP ports itself). extra: the user's property overrides
+ * (cfg->participant_props) or NULL; node.name, the display name and the
+ * livekit.* facts stay alto's. */
 struct participant_stream *participant_stream_new(struct pw_core *core, const char *room,
 		const char *node_name, struct track_media *m, bool configure_ports,
+		const struct spa_dict *extra,
 		const struct participant_stream_events *events, void *data);
 /* Main loop: after this, process() never runs again. */
 void participant_stream_destroy(struct participant_stream *ps);
