@@ -198,13 +198,16 @@ describe('alto publishes its send stream', { skip }, () => {
 
   test('two alto instances on two private graphs in one room hear each other', { timeout: 120_000 }, async () => {
     const room = 'two-altos';
-    const a = joinRoom(pw, server, room, 'ann');
+    // ann's "microphone" is linked by alto itself (--source), ben's by hand (pw-link)
+    const ta = await pw.play({ freq: 440, amplitude: 0.25, seconds: 90 }, { nodeName: 'ann-voice' });
+    const a = joinRoom(pw, server, room, 'ann', { args: ['--source', 'ann-voice'] });
     const b = joinRoom(pw2, server, room, 'ben');
     stops.push(() => a.stop('SIGKILL'), () => b.stop('SIGKILL'));
     const sa = await a.waitEvent('send_stream', undefined, 30_000);
     const sb = await b.waitEvent('send_stream', undefined, 30_000);
-    const ta = await pw.play({ freq: 440, amplitude: 0.25, seconds: 90 }, { nodeName: 'ann-voice', to: sa.node_name });
     const tb = await pw2.play({ freq: 660, amplitude: 0.25, seconds: 90 }, { nodeName: 'ben-voice', to: sb.node_name });
+    await waitFor(async () => (await pw.links()).some((l) => l.output === 'ann-voice:output_MONO' && l.inputNode === sa.node_name),
+      { message: '--source ann-voice linked into the send stream' });
     await waitStreams(a, ['ben']);
     await waitStreams(b, ['ann']);
     await sleep(2000);
