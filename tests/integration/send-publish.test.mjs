@@ -196,6 +196,39 @@ describe('alto publishes its send stream', { skip }, () => {
       });
   }
 
+  test('--mute: published muted (the peer sees it muted and hears nothing) until the stream is unmuted in pactl',
+    { timeout: 90_000 }, async () => {
+      const room = 'send-muted';
+      const recDir = join(dir, room);
+      const listener = startPeer({ url: server.url, room, identity: 'listener', record: recDir });
+      stops.push(() => listener.stop());
+      await listener.waitEvent('joined', undefined, 60_000);
+      const tone = await pw.play({ freq: 440, amplitude: 0.25, seconds: 90 }, { nodeName: 'muted-mic' });
+      const alto = joinRoom(pw, server, room, 'shy', { args: ['--mute', '--source', 'muted-mic'] });
+      stops.push(() => alto.stop('SIGKILL'));
+      const stream = await alto.waitEvent('send_stream', undefined, 30_000);
+      await alto.waitEvent('published', undefined, 30_000);
+      const pub = await listener.waitEvent('track_published', (e) => e.identity === 'shy', 60_000);
+      assert.equal(pub.muted, true, 'published muted');
+      const index = await waitFor(() => sourceOutputIndex(pw, stream.node_name), { message: 'the send stream in pactl' });
+      const so = (await pw.run('pactl', ['list', 'source-outputs'])).stdout.split(/\n(?=Source Output #)/)
+        .find((b) => b.startsWith(`Source Output #${index}`));
+      assert.match(so, /\n\s*Mute: yes/, 'the send stream shows muted in pactl');
+      await sleep(2000);
+      const quiet = recorded(recDir, 'shy');
+      assert.ok(!quiet || quiet.length === 0 || rmsDb(quiet) < -60, 'nothing heard while muted');
+
+      await pw.run('pactl', ['set-source-output-mute', String(index), '0']);
+      await listener.waitEvent('track_unmuted', (e) => e.identity === 'shy', 10_000);
+      await recordMore(recDir, 'shy', 1, { timeout: 60_000 });
+      const back = await recordMore(recDir, 'shy', 2);
+      const level = toneLevelNear(back, 440);
+      assert.ok(Math.abs(level - TONE_DBFS) <= 1, `heard after unmute at ${level.toFixed(2)} dBFS`);
+      await tone.stop();
+      assert.equal((await alto.stop('SIGINT')).code, 0, alto.stderr);
+      await listener.stop();
+    });
+
   test('two alto instances on two private graphs in one room hear each other', { timeout: 120_000 }, async () => {
     const room = 'two-altos';
     // ann's "microphone" is linked by alto itself (--source), ben's by hand (pw-link)
