@@ -59,7 +59,7 @@ static void send(uint32_t command)
 int main(int argc, char **argv)
 {
 	struct alto_mixer_port_metrics m;
-	uint32_t base, node_base, first;
+	uint32_t base, node_base, first = SPA_ID_INVALID;
 	float vol;
 	bool mute;
 
