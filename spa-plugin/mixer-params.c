@@ -3,6 +3,9 @@
  * Node:  EnumFormat, Format: audio/raw F32P, audio.rate, the channels and
  *        their positions: a description of the mix for clients such as
  *        pipewire-pulse (which lists an Audio/Sink only with one);
+ *        set Format / PortConfig {mode dsp}: accepted as no-ops when they
+ *        describe the mix as it is (WirePlumber configures every Audio/...
+ *        node like an adapter), -ENOTSUP/-EINVAL with a debug line otherwise;
  *        Props { volume, mute, channelVolumes, channelMap,
  *                params = [ "alto.kernel" s "alto.metering" b "alto.inputs" i
  *                           "alto.cycles" l ] }
@@ -25,6 +28,7 @@
 #include <spa/debug/types.h>
 #include <spa/param/audio/format-utils.h>
 #include <spa/param/audio/type-info.h>
+#include <spa/param/port-config.h>
 #include <spa/pod/filter.h>
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
@@ -565,6 +569,89 @@ static int apply_params(struct impl *this, const struct spa_pod *params)
 	return res;
 }
 
+static const char *type_name(const struct spa_type_info *info, uint32_t type)
+{
+	const char *name = spa_debug_type_find_short_name(info, type);
+	return name ? name : "unknown";
+}
+
+/* Does a node Format (or the format inside a PortConfig) describe the mix
+ * EnumFormat offers: audio/raw F32 or F32P, our channels and rate, our
+ * positions when both sides have them? rate 0 (a PortConfig format may leave
+ * it out) matches any rate. Rejections log at debug level only: the caller
+ * (WirePlumber's adapter logic) treats us like an adapter and the answer
+ * changes nothing for the user. */
+static int check_node_format(struct impl *this, const struct spa_pod *format, const char *what)
+{
+	struct spa_audio_info_raw info = { 0 };
+	uint32_t media_type, media_subtype, map[MAX_CHANNELS], c;
+
+	if (spa_format_parse(format, &media_type, &media_subtype) < 0) {
+		spa_log_debug(this->log, "%p: %s: format unreadable", this, what);
+		return -EINVAL;
+	}
+	if (media_type != SPA_MEDIA_TYPE_audio || media_subtype != SPA_MEDIA_SUBTYPE_raw ||
+	    spa_format_audio_raw_parse(format, &info) < 0) {
+		spa_log_debug(this->log, "%p: %s: not audio/raw", this, what);
+		return -ENOTSUP;
+	}
+	if ((info.format != SPA_AUDIO_FORMAT_F32P && info.format != SPA_AUDIO_FORMAT_F32) ||
+	    info.channels != this->n_channels ||
+	    (info.rate != 0 && info.rate != this->rate)) {
+		spa_log_debug(this->log, "%p: %s: %s %u channels %u Hz is not the mix "
+				"(F32P, %u channels, %u Hz)", this, what,
+				type_name(spa_type_audio_format, info.format),
+				info.channels, info.rate, this->n_channels, this->rate);
+		return -ENOTSUP;
+	}
+	if (!SPA_FLAG_IS_SET(info.flags, SPA_AUDIO_FLAG_UNPOSITIONED) &&
+	    info.position[0] != SPA_AUDIO_CHANNEL_UNKNOWN && channel_map(this, map)) {
+		for (c = 0; c < this->n_channels; c++) {
+			if (info.position[c] != map[c]) {
+				spa_log_debug(this->log, "%p: %s: channel %u is %s, the mix has %s",
+						this, what, c,
+						type_name(spa_type_audio_channel, info.position[c]),
+						this->channel_names[c]);
+				return -ENOTSUP;
+			}
+		}
+	}
+	return 0;
+}
+
+/* PortConfig {mode dsp, format}: one port per channel is what the mixer
+ * already has, so dsp with our layout is a no-op. Other modes would need a
+ * converter the mixer does not have. */
+static int check_port_config(struct impl *this, const struct spa_pod *param)
+{
+	uint32_t direction = 0, mode = SPA_PARAM_PORT_CONFIG_MODE_none;
+	bool monitor = false, control = false;
+	struct spa_pod *format = NULL;
+
+	if (spa_pod_parse_object(param, SPA_TYPE_OBJECT_ParamPortConfig, NULL,
+			SPA_PARAM_PORT_CONFIG_direction, SPA_POD_OPT_Id(&direction),
+			SPA_PARAM_PORT_CONFIG_mode,      SPA_POD_Id(&mode),
+			SPA_PARAM_PORT_CONFIG_monitor,   SPA_POD_OPT_Bool(&monitor),
+			SPA_PARAM_PORT_CONFIG_control,   SPA_POD_OPT_Bool(&control),
+			SPA_PARAM_PORT_CONFIG_format,    SPA_POD_OPT_Pod(&format)) < 0) {
+		spa_log_debug(this->log, "%p: PortConfig unreadable", this);
+		return -EINVAL;
+	}
+	if (mode != SPA_PARAM_PORT_CONFIG_MODE_dsp) {
+		spa_log_debug(this->log, "%p: PortConfig: mode %s: only dsp (one port per "
+				"channel) is possible", this,
+				type_name(spa_type_param_port_config_mode, mode));
+		return -ENOTSUP;
+	}
+	if (monitor || control) {
+		spa_log_debug(this->log, "%p: PortConfig: no monitor or control ports", this);
+		return -ENOTSUP;
+	}
+	if (format != NULL)
+		return check_node_format(this, format, "PortConfig");
+	return 0;
+}
+
 int mixer_set_param(void *object, uint32_t id, uint32_t flags, const struct spa_pod *param)
 {
 	struct impl *this = object;
@@ -575,8 +662,27 @@ int mixer_set_param(void *object, uint32_t id, uint32_t flags, const struct spa_
 
 	spa_return_val_if_fail(this != NULL, -EINVAL);
 
+	if (id == SPA_PARAM_Format) {
+		/* the mix format is fixed at init; setting that same format (or
+		 * clearing it) changes nothing */
+		if (param == NULL)
+			return 0;
+		if ((res = check_node_format(this, param, "Format")) == 0)
+			spa_log_debug(this->log, "%p: node Format: the mix format, nothing to do", this);
+		return res;
+	}
+	if (id == SPA_PARAM_PortConfig) {
+		if (param == NULL) {
+			spa_log_debug(this->log, "%p: PortConfig without a pod", this);
+			return -EINVAL;
+		}
+		if ((res = check_port_config(this, param)) == 0)
+			spa_log_debug(this->log, "%p: PortConfig dsp: the mixer's layout, nothing to do", this);
+		return res;
+	}
 	if (id != SPA_PARAM_Props) {
-		spa_log_warn(this->log, "%p: set_param: only Props can be set", this);
+		spa_log_warn(this->log, "%p: set_param: only Props can be set (Format and "
+				"PortConfig dsp only as the mix already is)", this);
 		return -ENOENT;
 	}
 	if (param == NULL) {

@@ -158,7 +158,7 @@ static void test_formats(void)
 	CHECK_INT(spa_node_port_enum_params(h.node, 0, SPA_DIRECTION_INPUT, 0,
 			SPA_PARAM_Latency, 0, 1, NULL), ==, -ENOENT);
 	CHECK_INT(spa_node_enum_params(h.node, 0, SPA_PARAM_Buffers, 0, 1, NULL), ==, -ENOENT);
-	CHECK_ERR(&h, spa_node_set_param(h.node, SPA_PARAM_Format, 0, NULL), -ENOENT);
+	CHECK_ERR(&h, spa_node_set_param(h.node, SPA_PARAM_Latency, 0, NULL), -ENOENT);
 	CHECK_INT(spa_node_set_io(h.node, SPA_IO_Control, NULL, 0), ==, -ENOENT);
 
 	check_still_mixes(&h, 0);
@@ -514,12 +514,120 @@ static void test_unreachable_data_loop(void)
 	h_close(&h);	/* ASan: the kept port is freed here, no leak */
 }
 
+static struct spa_pod *node_format(uint8_t *buf, size_t size, uint32_t id, uint32_t format,
+		uint32_t channels, uint32_t rate, const uint32_t *position)
+{
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, size);
+	struct spa_audio_info_raw info = { .format = format, .rate = rate, .channels = channels };
+	if (position)
+		memcpy(info.position, position, channels * sizeof(uint32_t));
+	else
+		info.flags |= SPA_AUDIO_FLAG_UNPOSITIONED;
+	return spa_format_audio_raw_build(&b, id, &info);
+}
+
+static struct spa_pod *port_config(uint8_t *buf, size_t size, uint32_t mode,
+		const struct spa_pod *format)
+{
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, size);
+	return spa_pod_builder_add_object(&b,
+			SPA_TYPE_OBJECT_ParamPortConfig, SPA_PARAM_PortConfig,
+			SPA_PARAM_PORT_CONFIG_direction, SPA_POD_Id(SPA_DIRECTION_INPUT),
+			SPA_PARAM_PORT_CONFIG_mode,      SPA_POD_Id(mode),
+			SPA_PARAM_PORT_CONFIG_monitor,   SPA_POD_Bool(false),
+			SPA_PARAM_PORT_CONFIG_format,    SPA_POD_PodObject(format));
+}
+
+/* WirePlumber's si-audio-adapter configures every Audio/... node like an
+ * adapter: it sets the node Format it picked from EnumFormat, then PortConfig
+ * {mode dsp, format}. For the mix as it is, both are no-ops without a log
+ * line above debug; anything else is refused, still without a warning (the
+ * host prints its own error for a refusal). */
+static void test_node_format_port_config(void)
+{
+	static const uint32_t stereo[2] = { SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR };
+	static const uint32_t swapped[2] = { SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_FL };
+	uint8_t buf[1024] SPA_ALIGNED(8), fbuf[512] SPA_ALIGNED(8);
+	struct harness h;
+	struct spa_pod *fmt;
+	float volume = 0.0f;
+	bool mute = true;
+	float vols[H_MAX_CHANNELS];
+	uint32_t n_vols = H_MAX_CHANNELS;
+	int w;
+
+	CHECK_INT(h_open(&h, 0, NULL, (const char *const[]){ "audio.channels", "2", NULL }), ==, 0);
+	h_set_quantum(&h, Q);
+	CHECK_INT(h_connect_output(&h, 0), ==, 0);
+	CHECK_INT(h_connect_output(&h, 1), ==, 0);
+	CHECK_INT(h_add_port(&h, 0, "a", "FL"), ==, 0);
+	w = h.warnings;
+
+	/* what EnumFormat offers, F32 interleaved too, unpositioned, cleared */
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 48000, stereo)), ==, 0);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32, 2, 48000, stereo)), ==, 0);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 48000, NULL)), ==, 0);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, NULL), ==, 0);
+
+	/* PortConfig dsp with our layout, with or without a rate in the format */
+	fmt = node_format(fbuf, sizeof(fbuf), SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 48000, stereo);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0,
+			port_config(buf, sizeof(buf), SPA_PARAM_PORT_CONFIG_MODE_dsp, fmt)), ==, 0);
+	fmt = node_format(fbuf, sizeof(fbuf), SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 0, stereo);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0,
+			port_config(buf, sizeof(buf), SPA_PARAM_PORT_CONFIG_MODE_dsp, fmt)), ==, 0);
+	CHECK_INT(h.warnings, ==, w);
+
+	/* formats that are not the mix */
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_S16, 2, 48000, stereo)), ==, -ENOTSUP);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 1, 48000, NULL)), ==, -ENOTSUP);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 44100, stereo)), ==, -ENOTSUP);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 48000, swapped)), ==, -ENOTSUP);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, raw_format(buf, sizeof(buf),
+			SPA_AUDIO_FORMAT_F32, 2) /* no positions: 48000 F32 2ch */), ==, 0);
+	{
+		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+		fmt = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+				SPA_PROP_volume, SPA_POD_Float(1.0f));
+		CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_Format, 0, fmt), ==, -EINVAL);
+	}
+
+	/* PortConfig: other modes, a format not the mix, not a PortConfig, none */
+	fmt = node_format(fbuf, sizeof(fbuf), SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 48000, stereo);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0,
+			port_config(buf, sizeof(buf), SPA_PARAM_PORT_CONFIG_MODE_convert, fmt)), ==, -ENOTSUP);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0,
+			port_config(buf, sizeof(buf), SPA_PARAM_PORT_CONFIG_MODE_passthrough, fmt)), ==, -ENOTSUP);
+	fmt = node_format(fbuf, sizeof(fbuf), SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 1, 48000, NULL);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0,
+			port_config(buf, sizeof(buf), SPA_PARAM_PORT_CONFIG_MODE_dsp, fmt)), ==, -ENOTSUP);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0, node_format(buf, sizeof(buf),
+			SPA_PARAM_Format, SPA_AUDIO_FORMAT_F32P, 2, 48000, stereo)), ==, -EINVAL);
+	CHECK_INT(spa_node_set_param(h.node, SPA_PARAM_PortConfig, 0, NULL), ==, -EINVAL);
+	CHECK_INT(h.warnings, ==, w);
+
+	/* none of it touched the mix: props as they were, the port still mixes */
+	CHECK_INT(h_get_node_props(&h, &volume, &mute, vols, &n_vols), ==, 0);
+	CHECK_FLOAT(volume, 1.0, 0);
+	CHECK(!mute);
+	check_still_mixes(&h, 0);
+	h_close(&h);
+}
+
 int main(int argc, char **argv)
 {
 	h_init_args(argc, argv);
 
 	test_port_ids();
 	test_formats();
+	test_node_format_port_config();
 	test_buffers();
 	test_lying_chunks();
 	test_process_without_outputs();
