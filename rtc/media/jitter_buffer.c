@@ -52,6 +52,7 @@
 #define QUIET_ENERGY		1e-7		/* mean square under -70 dBFS: sender silent */
 #define OVERFLOW_MARGIN		(80 * FRAMES_PER_MS)
 #define TARGET_MARGIN		(5 * FRAMES_PER_MS)
+#define TARGET_SLEW		4000		/* frames pulled per frame the target goes down */
 
 #define MIN_PACKETS_MEASURED	50		/* before: the start delay is the target */
 
@@ -131,6 +132,9 @@ struct alto_jitter_buffer {
 		uint16_t last_len;
 		double last_energy;
 		uint32_t target;	/* frames */
+		uint32_t goal;		/* what the jitter asks for; target follows it */
+		uint32_t slew_frames;	/* pulled since the target last stepped down */
+		uint32_t skip;		/* frames to discard from the next decoded packet */
 		uint32_t pcm_pos, pcm_len;
 		/* where pcm came from: decoded (or FEC-rebuilt) audio of a received packet, or
 		 * concealment/silence; for alto_jitter_buffer_get_playout() */
@@ -304,7 +308,34 @@ static void update_target(struct alto_jitter_buffer *jb)
 		target = cfg->min_delay_ms * FRAMES_PER_MS;
 	if (target > cfg->max_delay_ms * FRAMES_PER_MS)
 		target = cfg->max_delay_ms * FRAMES_PER_MS;
-	jb->c.target = target;
+	jb->c.goal = target;
+	/* Up at once (less would underrun), down only as slew_target() lets
+	 * it while playing: a lower target is excess the drift control drains,
+	 * and a step of 10 ms (the first measured target below the start
+	 * delay) would pin it at its limit for seconds, a pitch shift. */
+	if (target > jb->c.target || jb->c.state != STATE_PLAYING) {
+		jb->c.target = target;
+		jb->c.slew_frames = 0;
+	}
+}
+
+/* After a pull: the target steps down towards the goal by one frame per
+ * TARGET_SLEW frames pulled, which the drift control follows at 1/TARGET_SLEW
+ * (0.025 %, 0.1 Hz on 440 Hz) inside its small-error range. */
+static void slew_target(struct alto_jitter_buffer *jb, uint32_t n_frames)
+{
+	uint32_t steps;
+
+	if (jb->c.goal >= jb->c.target) {
+		jb->c.slew_frames = 0;
+		return;
+	}
+	jb->c.slew_frames += n_frames;
+	steps = jb->c.slew_frames / TARGET_SLEW;
+	jb->c.slew_frames %= TARGET_SLEW;
+	if (steps > jb->c.target - jb->c.goal)
+		steps = jb->c.target - jb->c.goal;
+	jb->c.target -= steps;
 }
 
 static void estimate_delay(struct alto_jitter_buffer *jb, uint32_t ts, uint64_t arrival_ns)
@@ -348,6 +379,7 @@ static void restart(struct alto_jitter_buffer *jb)
 	jb->c.gap_hold = 0;
 	jb->c.last_len = 0;
 	jb->c.last_energy = 0.0;
+	jb->c.skip = 0;
 	alto_delay_estimator_new_timeline(&jb->c.est);
 }
 
@@ -616,6 +648,15 @@ static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packe
 	jb->c.last_energy = energy(jb->c.pcm, (size_t)n * jb->cfg.channels);
 	jb->c.next_seq = (uint16_t)(p->seq + 1);
 	jb->c.next_ts = p->ts + (uint32_t)n;
+	if (jb->c.skip > 0) {
+		/* trim_excess() ended inside this packet: play from there */
+		uint32_t skip = jb->c.skip < (uint32_t)n ? jb->c.skip : (uint32_t)n - 1;
+		memmove(jb->c.pcm, jb->c.pcm + (size_t)skip * jb->cfg.channels,
+				(size_t)(n - skip) * jb->cfg.channels * sizeof(float));
+		n -= (int)skip;
+		jb->c.pcm_ts += skip;
+		jb->c.skip = 0;
+	}
 	jb->c.starving = false;
 	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
@@ -695,6 +736,7 @@ static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want)
 }
 
 static uint32_t starved(struct alto_jitter_buffer *jb, uint32_t want);
+static void trim_excess(struct alto_jitter_buffer *jb, int64_t excess);
 
 /* next_seq is missing and later packets are there. Returns 0 to look again. */
 static uint32_t conceal_loss(struct alto_jitter_buffer *jb, uint32_t want)
@@ -769,6 +811,9 @@ static uint32_t produce(struct alto_jitter_buffer *jb, uint32_t want)
 		if (jb->c.state == STATE_BUFFERING) {
 			if (!try_start(jb, want))
 				return silence(jb, want);
+			/* start at the target, not above it: what a burst
+			 * brought beyond it would pin the drift control */
+			trim_excess(jb, fill_frames(jb) - (int64_t)want - (int64_t)jb->c.target);
 			continue;
 		}
 		if ((p = lookup(jb, jb->c.next_seq)) != NULL) {
@@ -832,6 +877,44 @@ static void check_overflow(struct alto_jitter_buffer *jb, uint32_t n_frames)
 	count(&jb->m.resyncs, 1);
 }
 
+/* Drops `excess` frames at the play-out point, once when playout starts
+ * (the first packets often come in a burst, or before the consumer runs).
+ * Left there, tens of ms of excess would pin the drift control at its limit
+ * for seconds (a 440 Hz tone plays at 442 Hz). Only along a plain run of packets; a gap
+ * or a hole ahead is left to silence_gap() and the drift control. */
+static void trim_excess(struct alto_jitter_buffer *jb, int64_t excess)
+{
+	struct stored_packet *p;
+	uint32_t take;
+
+	if (excess < GRAIN)
+		return;
+	take = jb->c.pcm_len - jb->c.pcm_pos;
+	if (take > excess)
+		take = (uint32_t)excess;
+	jb->c.pcm_pos += take;
+	excess -= take;
+	while (excess > 0 && (p = lookup(jb, jb->c.next_seq)) != NULL) {
+		if (p->flags & PKT_EMPTY) {
+			remove_packet(jb, p);
+			jb->c.next_seq++;
+			continue;
+		}
+		if (alto_rtp_ts_diff(p->ts, jb->c.next_ts) != 0)
+			break;
+		if (p->duration > excess || p->seq == jb->c.highest_seq) {
+			jb->c.skip = (uint32_t)excess;
+			break;
+		}
+		excess -= p->duration;
+		jb->c.next_seq++;
+		jb->c.next_ts = p->ts + p->duration;
+		/* not counted as dropped: a once-only placement of the play-out
+		 * point, not a loss of audio that was due */
+		remove_packet(jb, p);
+	}
+}
+
 int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t n_frames)
 {
 	const uint32_t ch = jb ? jb->cfg.channels : 1;
@@ -868,6 +951,8 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 		}
 	}
 
+	if (jb->c.state == STATE_PLAYING)
+		slew_target(jb, n_frames);
 	fill = fill_frames(jb);
 	count(&jb->m.frames, n_frames);
 	atomic_store_explicit(&jb->m.level_ms, (unsigned)(fill / FRAMES_PER_MS), memory_order_relaxed);

@@ -24,7 +24,12 @@
  * forgets over ~28 s, as WebRTC NetEq does), plus one packet and 5 ms,
  * bounded by [min_delay_ms, max_delay_ms]. Silence (DTX) gaps move the
  * delay to the target for free; above 2 × target + 80 ms packets are
- * dropped down to the target (a resync).
+ * dropped down to the target (a resync). Playout starts at the target: what
+ * a burst brought beyond it is dropped, to the frame, when playout starts
+ * (not counted as dropped). The target goes up at once but down only by
+ * 0.025 % of the audio played (1 ms in 4 s), which the drift control follows
+ * without moving the pitch audibly; a step down (the first measured target
+ * below the start delay) would pin it at its ±0.5 % limit for seconds.
  *
  * Drift: the sender's clock and the sound card's differ (±200 ppm is
  * common). The buffer does not resample: after each pull,

@@ -42,19 +42,26 @@ double alto_rate_control_update(struct alto_rate_control *rc, double delay, doub
 		spa_dll_set_bw(&rc->dll, SPA_DLL_BW_MIN, quantum, rc->rate);
 		rc->quantum = quantum;
 	}
-	/* The delay saw-tooths by a packet and a quantum each cycle: follow its
-	 * average (~1 s) so the rate does not wobble with it. */
-	if (!rc->have_delay || fabs(delay - rc->delay) > JUMP_MS * rc->rate / 1000.0) {
-		/* first reading, or the buffer jumped (dropped to its target,
-		 * restarted): averaging across that would steer on the past */
-		rc->delay = delay;
+	/* The delay saw-tooths by a packet and a quantum each cycle: follow the
+	 * average (~1 s) of its error so the rate does not wobble with it (the
+	 * error, not the delay: the target moves too). */
+	error = target - delay;
+	if (!rc->have_delay) {
+		/* the buffer starts at its target (jitter_buffer.h): one reading
+		 * is just a point of the saw-tooth, average from there */
+		rc->error = 0.0;
 		rc->have_delay = true;
+	}
+	if (fabs(error - rc->error) > JUMP_MS * rc->rate / 1000.0) {
+		/* the buffer jumped (dropped to its target, restarted):
+		 * averaging across that would steer on the past */
+		rc->error = error;
 	} else {
 		double alpha = (double)quantum / (rc->rate * SMOOTHING_S);
-		rc->delay += (alpha > 1.0 ? 1.0 : alpha) * (delay - rc->delay);
+		rc->error += (alpha > 1.0 ? 1.0 : alpha) * (error - rc->error);
 	}
 	/* positive error: less buffered than wanted, consume slower */
-	error = target - rc->delay;
+	error = rc->error;
 	small = error > rc->max_error ? rc->max_error : error < -rc->max_error ? -rc->max_error : error;
 	large = error - small;
 	/* The DLL integrates only the small part: it learns the clock drift

@@ -26,7 +26,7 @@ struct alto_rate_control {
 	uint32_t quantum;
 	double max_error;	/* frames the DLL sees at most */
 	bool have_delay;
-	double delay;		/* smoothed delay, frames */
+	double error;		/* smoothed target - delay, frames */
 	double corr;
 };
 
