@@ -12,7 +12,7 @@ import {
   response, JoinResponse, ParticipantInfo, ParticipantInfo_State, ParticipantInfo_Kind, ParticipantPermission,
   ParticipantUpdate, ServerInfo, ServerInfo_Edition, TrackInfo, TrackType, TrackPublishedResponse,
   TrackUnpublishedResponse, LeaveRequest, LeaveRequest_Action, DisconnectReason, ReconnectResponse,
-  RequestResponse, RequestResponse_Reason, SOURCE_NAMES,
+  RequestResponse, RequestResponse_Reason, MuteTrackRequest, SOURCE_NAMES,
 } from './proto.mjs';
 
 export const PING_INTERVAL_S = 5;
@@ -364,6 +364,21 @@ export class Participant {
     if (t.info.muted === muted) return;
     t.info.muted = muted;
     if (this.tracks.has(sid)) this.changed();
+  }
+
+  /**
+   * A mute decided by the server (livekit-server's RoomService.MutePublishedTrack): set the flag,
+   * tell the publisher with SignalResponse.mute, and everyone with the ParticipantUpdate.
+   * trackSid empty = the participant's first audio track. Returns the track's sid, or null.
+   */
+  serverMute(trackSid, muted) {
+    if (this.closed) return null;
+    const t = trackSid ? this.tracks.get(trackSid)
+      : [...this.tracks.values()].find((x) => x.info.type === TrackType.AUDIO);
+    if (!t) return null;
+    this.send(response('mute', new MuteTrackRequest({ sid: t.sid, muted })));
+    this.mute(t.sid, muted);
+    return t.sid;
   }
 
   updateSubscription(u) {

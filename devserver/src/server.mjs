@@ -20,7 +20,7 @@ import { WrappedJoinRequest, WrappedJoinRequest_Compression, JoinRequest, Client
   response, LeaveRequest, LeaveRequest_Action, DisconnectReason } from './proto.mjs';
 import { newId } from './ids.mjs';
 import { createRtc } from './media/index.mjs';
-import { mediaAddresses } from './net.mjs';
+import { mediaAddresses, isLocalAddress } from './net.mjs';
 import { openPeerConnections } from './media/pc-side.mjs';
 
 class HttpError extends Error {
@@ -137,6 +137,7 @@ export class DevServer {
     if (path === '/') return { kind: 'health' };
     if (path === '/debug/stats') return { kind: 'stats' };
     if (path === '/debug/drop-signal') return { kind: 'drop' };
+    if (path === '/debug/mute') return { kind: 'mute' };
     return null;
   }
 
@@ -157,6 +158,18 @@ export class DevServer {
         if (!p?.conn) return send(404, 'no such connected participant\n');
         p.conn.ws.terminate();
         return send(200, 'dropped');
+      }
+      if (route.kind === 'mute') {
+        // tests: a mute decided by the server, as RoomService.MutePublishedTrack; only from this machine
+        if (!isLocalAddress(req.socket.remoteAddress)) return send(403, 'debug endpoints answer local clients only\n');
+        const q = url.searchParams;
+        const muted = q.get('muted');
+        if (muted !== '1' && muted !== '0') return send(400, 'muted must be 1 or 0\n');
+        const p = this.rooms.get(q.get('room') ?? '')?.participants.get(q.get('identity') ?? '');
+        if (!p) return send(404, 'no such participant\n');
+        const sid = p.serverMute(q.get('track') ?? '', muted === '1');
+        if (!sid) return send(404, 'no such published track\n');
+        return send(200, JSON.stringify({ track: sid, muted: muted === '1' }));
       }
       if (route.kind === 'stats') {
         // ?gc=1 collects garbage first when node runs with --expose-gc (leak hunting)

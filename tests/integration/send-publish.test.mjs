@@ -4,6 +4,8 @@
 //     tone within 1 dB and the speech correlated > 0.9 after alignment (single PC and legacy);
 //   - mute in pactl (pavucontrol's button): the peer sees muted=true within 1 s and gets no
 //     audio; unmute: audio back;
+//   - a mute from the server (/debug/mute, as RoomService.MutePublishedTrack): alto says so, the
+//     send stream shows muted in pactl, the peer sees it muted; unmute from the server: back;
 //   - two alto instances on two private graphs in one room hear each other, each as a
 //     participant stream of the other;
 //   - a token without canPublish: alto listens only and says so in one line; a server that
@@ -16,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startPipewire } from '../lib/pipewire.mjs';
 import { killAll, run, waitFor } from '../lib/procs.mjs';
 import { readWav, alignAndCorrelate, rms, rmsDb, slice } from '../lib/audio.mjs';
-import { startDevServer, startPeer, mintToken, tmpDir } from '../../devserver/testlib/index.mjs';
+import { startDevServer, startPeer, mintToken, tmpDir, httpGet } from '../../devserver/testlib/index.mjs';
 import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, altoBin } from './receive-helpers.mjs';
 import { spawnSync } from 'node:child_process';
 
@@ -224,6 +226,47 @@ describe('alto publishes its send stream', { skip }, () => {
       const back = await recordMore(recDir, 'shy', 2);
       const level = toneLevelNear(back, 440);
       assert.ok(Math.abs(level - TONE_DBFS) <= 1, `heard after unmute at ${level.toFixed(2)} dBFS`);
+      await tone.stop();
+      assert.equal((await alto.stop('SIGINT')).code, 0, alto.stderr);
+      await listener.stop();
+    });
+
+  test('a mute from the server shows on the send stream in pactl and at the peer; an unmute from the server undoes it',
+    { timeout: 90_000 }, async () => {
+      const room = 'send-server-mute';
+      const listener = startPeer({ url: server.url, room, identity: 'listener' });
+      stops.push(() => listener.stop());
+      await listener.waitEvent('joined', undefined, 60_000);
+      const alto = joinRoom(pw, server, room, 'muted-by-server');
+      stops.push(() => alto.stop('SIGKILL'));
+      const stream = await alto.waitEvent('send_stream', undefined, 30_000);
+      // a microphone feeding the send stream, as a user has: the stream is linked and running
+      const tone = await pw.play({ freq: 440, amplitude: 0.25, seconds: 90 }, { nodeName: 'server-muted-mic', to: stream.node_name });
+      const published = await alto.waitEvent('published', undefined, 30_000);
+      const pub = await listener.waitEvent('track_published', (e) => e.identity === 'muted-by-server', 60_000);
+      assert.equal(pub.muted, false, 'published unmuted');
+      const index = await waitFor(() => sourceOutputIndex(pw, stream.node_name), { message: 'the send stream in pactl' });
+      const pactlMute = async () => (await pw.run('pactl', ['list', 'source-outputs'])).stdout
+        .split(/\n(?=Source Output #)/).find((b) => b.startsWith(`Source Output #${index}\n`))?.match(/\n\s*Mute: (yes|no)/)?.[1];
+      assert.equal(await pactlMute(), 'no');
+
+      const mute = async (muted) => {
+        const r = await httpGet(`${server.httpUrl}/debug/mute?room=${room}&identity=muted-by-server` +
+          `&track=${published.track_sid}&muted=${muted ? 1 : 0}`);
+        assert.equal(r.status, 200, `/debug/mute: ${r.status} ${r.body}`);
+      };
+      await mute(true);
+      const ack = await alto.waitEvent('send_muted', (e) => e.muted === true, 10_000);
+      assert.equal(ack.by, 'server');
+      await waitFor(async () => (await pactlMute()) === 'yes', { timeout: 10_000, message: 'the send stream muted in pactl' });
+      await listener.waitEvent('track_muted', (e) => e.identity === 'muted-by-server', 10_000);
+
+      await mute(false);
+      const ack2 = await alto.waitEvent('send_muted', (e) => e.muted === false, 10_000);
+      assert.equal(ack2.by, 'server');
+      await waitFor(async () => (await pactlMute()) === 'no', { timeout: 10_000, message: 'the send stream unmuted in pactl' });
+      await listener.waitEvent('track_unmuted', (e) => e.identity === 'muted-by-server', 10_000);
+
       await tone.stop();
       assert.equal((await alto.stop('SIGINT')).code, 0, alto.stderr);
       await listener.stop();
