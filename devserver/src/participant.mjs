@@ -168,6 +168,7 @@ export class Participant {
     })));
     this.state = ParticipantInfo_State.JOINED;
     this.changed();
+    this.room.speakers.sendCurrentTo(this);
     this.sendRefreshToken();
     this.refreshTimer = setInterval(() => this.sendRefreshToken(), REFRESH_EVERY_MS);
     this.refreshTimer.unref();

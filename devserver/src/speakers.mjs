@@ -3,7 +3,9 @@
  * their audio packets, as livekit-server does it in spirit: every 400 ms a participant whose
  * loudest unmuted track had at least 40 % of its packets in the window louder than -35 dBov
  * (smoothed over two windows) is active. Only changes are sent: SpeakersChanged lists the
- * participants that became active (with their level, 0..1) or inactive (level 0).
+ * participants that became active (with their level, 0..1) or inactive (level 0). A participant
+ * who joins gets the speakers active at that moment, as livekit-server's Room.Join does, or it
+ * would not learn of someone who was already talking until they paused.
  * Runs on the event loop; one timer per room while it has publishers.
  */
 import { response, SpeakersChanged, SpeakerInfo } from './proto.mjs';
@@ -88,6 +90,14 @@ export class SpeakerTracker {
     if (changes.length === 0) return;
     const msg = response('speakersChanged', new SpeakersChanged({ speakers: changes }));
     for (const q of this.room.participants.values()) q.send(msg);
+  }
+
+  /** Tell one (newly joined) participant who is speaking now. */
+  sendCurrentTo(participant) {
+    const speakers = [...this.active].filter(([sid]) => sid !== participant.sid)
+      .map(([sid, level]) => new SpeakerInfo({ sid, level, active: true }));
+    if (speakers.length === 0) return;
+    participant.send(response('speakersChanged', new SpeakersChanged({ speakers })));
   }
 
   stop() {
