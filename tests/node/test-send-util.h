@@ -13,53 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond) do {							\
-	if (!(cond)) {								\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		exit(1);							\
-	}									\
-} while (0)
+/* The checks (CHECK, CHECK_EQ, CHECK_NEAR, RUN), goertzel_amplitude() and
+ * to_db() are the rtc/media tests' own: one copy serves both. */
+#include "../rtc/media/test_util.h"
 
-#define CHECK_EQ(a, b) do {							\
-	long long _a = (long long)(a), _b = (long long)(b);			\
-	if (_a != _b) {								\
-		fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", \
-			__FILE__, __LINE__, #a, _a, #b, _b);			\
-		exit(1);							\
-	}									\
-} while (0)
-
-#define CHECK_NEAR(a, b, tol) do {						\
-	double _a = (double)(a), _b = (double)(b);				\
-	if (!(fabs(_a - _b) <= (tol))) {					\
-		fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s == %g, %s == %g (tol %g)\n", \
-			__FILE__, __LINE__, #a, _a, #b, _b, (double)(tol));	\
-		exit(1);							\
-	}									\
-} while (0)
-
-#define RUN(test) do {								\
-	fprintf(stderr, "== %s\n", #test);					\
-	test();									\
-} while (0)
-
-/* Amplitude of the freq component of x[0..n) at 48 kHz (Goertzel; exact for
- * a whole number of periods). */
+/* Amplitude of the freq component of mono x[0..n) at 48 kHz. */
 static inline double tone_amplitude(const float *x, size_t n, double freq)
 {
-	double coeff = 2.0 * cos(2.0 * M_PI * freq / 48000.0), s1 = 0.0, s2 = 0.0;
-
-	for (size_t i = 0; i < n; i++) {
-		double s0 = x[i] + coeff * s1 - s2;
-		s2 = s1;
-		s1 = s0;
-	}
-	return 2.0 * sqrt(fmax(s1 * s1 + s2 * s2 - coeff * s1 * s2, 0.0)) / (double)n;
-}
-
-static inline double to_db(double x)
-{
-	return 20.0 * log10(fmax(x, 1e-12));
+	return goertzel_amplitude(x, n, 1, freq, 48000.0);
 }
 
 /* ---- allocation counter for one thread's marked section ---- */
