@@ -19,8 +19,8 @@
  *                       half a mix more; see bench/README.md)
  *   alto.mixer.ramp-ms  5 (default): volume/mute changes glide linearly over
  *                       this long (0..1000, 0 = jump)
- *   alto.mixer.refresh-ms 1000 (default): how often changed metrics are
- *                       announced so remote reads see them (0 = never)
+ *   alto.mixer.refresh-ms 1000 (default): how often changed input metrics
+ *                       are announced so remote reads see them (0 = never)
  *   clock.quantum-limit largest quantum, sizes the Buffers param (default 8192)
  *   node.*, media.*     kept and reported as given (node.name, media.class, ...)
  *
@@ -565,13 +565,18 @@ void mixer_announce_port_props(struct impl *this, struct port *port)
 }
 
 /* Thread: main (a timer of the main loop, every refresh_ms while the node is
- * started). The Props of every input whose metrics moved, and the node's
- * when alto.cycles moved, are announced changed. The counters only grow, so
- * their sum changes when any of them does. */
+ * started). The Props of every input whose metrics moved are announced
+ * changed. The counters only grow, so their sum changes when any of them does.
+ *
+ * The node's own Props are not refreshed here (alto.cycles moves every cycle):
+ * session managers watch a node's params and store its Props on each change.
+ * WirePlumber 0.4's restore-stream restarts a 1 s save timer on every change
+ * of any stream's params, so a node announcing each second kept it from saving
+ * anybody's volume while alto ran. Ports are their own objects; nothing stores
+ * those. */
 static void on_metrics_timer(void *data, uint64_t expirations)
 {
 	struct impl *this = data;
-	uint64_t cycles;
 	uint32_t i;
 
 	for (i = 0; i < MAX_PORTS; i++) {
@@ -590,11 +595,6 @@ static void on_metrics_timer(void *data, uint64_t expirations)
 		port->counts_announced = counts;
 		port->peak_announced = peak;
 		mixer_announce_port_props(this, port);
-	}
-	cycles = load_u64(&this->cycles);
-	if (cycles != this->cycles_announced) {
-		this->cycles_announced = cycles;
-		mixer_announce_node_props(this);
 	}
 }
 

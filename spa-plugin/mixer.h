@@ -193,7 +193,6 @@ struct impl {
 	struct slow_input rt_slow[MAX_PORTS];
 
 	uint64_t cycles;			/**< relaxed atomic */
-	uint64_t cycles_announced;		/**< cycles when the node Props were last announced */
 	struct spa_loop_utils *loop_utils;	/**< the main loop's: the metrics refresh timer */
 	struct spa_source *metrics_timer;
 	bool metering;				/**< peaks per input; relaxed atomic */

@@ -2,8 +2,11 @@
  * port's params after the first read and answers remote reads from it until
  * the object announces a change (the SERIAL flag of the param info toggled).
  * With the main loop's utils in its support list, a started mixer announces
- * the Props of every input whose metrics moved (and its own when alto.cycles
- * moved), on a timer of that loop; a paused one announces nothing.
+ * the Props of every input whose metrics moved, on a timer of that loop; a
+ * paused one announces nothing. The node's own Props are never announced by
+ * the timer: session managers store a node's Props on each change (WirePlumber
+ * 0.4 restarts its save timer on each, so a node changing every second kept it
+ * from saving any volume).
  *
  * The main loop is PipeWire's own (support.loop), iterated on this thread;
  * process() runs inline on the same thread. Waits are bounded by a count of
@@ -78,14 +81,14 @@ int main(int argc, char **argv)
 	CHECK_INT(h_connect_input(&h, 0, 0), ==, 0);
 	CHECK_INT(h_connect_input(&h, 1, 0), ==, 0);
 
-	/* started, mixing: the ports and the node are announced */
+	/* started, mixing: the ports are announced, the node is not */
 	send(SPA_NODE_COMMAND_Start);
 	base = h.in_info[0].props_changes;
 	node_base = h.node_props_changes;
 	cycle();
 	CHECK(run_until_announced(base, 10000));
 	CHECK_INT(h.in_info[1].props_changes, >, 0);
-	CHECK_INT(h.node_props_changes, >, node_base);
+	CHECK_INT(h.node_props_changes, ==, node_base);
 	CHECK_INT(h_get_port_props(&h, 0, &vol, &mute, &m), ==, 0);
 	CHECK_INT(m.frames_mixed, ==, Q);
 	CHECK_FLOAT(m.peak, 0.25, 0);
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
 	base = h.in_info[0].props_changes;
 	cycle();
 	CHECK(run_until_announced(base, 10000));
+	CHECK_INT(h.node_props_changes, ==, node_base);
 
 	/* nothing moved: nothing announced (the timer keeps running) */
 	base = h.in_info[0].props_changes;

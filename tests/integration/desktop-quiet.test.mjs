@@ -1,0 +1,125 @@
+// A room that is joined and talking but where nothing changes keeps its nodes quiet: no node of
+// alto's announces a change every second. Session managers and desktop mixers react to every
+// change of a node: WirePlumber 0.4's restore-stream restarts its one-second save timer on each
+// change of any stream's params (a node changing every second kept it from saving anybody's
+// volume), and pipewire-pulse sends each one to every subscribed client (pavucontrol redraws).
+//
+// The room is joined by the module (conf drop-in) with pipewire-pulse in front; two participants
+// talk. Over 4 s of nothing changing: `pactl subscribe` shows no 'change' on the room's sink or
+// the participants' sink inputs, and `pw-mon` shows no node of the room changed. Then a volume
+// change shows up in both (the watchers work), and the mixer's input metrics still move for
+// remote readers (ports are announced; nothing stores a port's params).
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { killAll, waitFor } from '../lib/procs.mjs';
+import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
+import { tonePeers } from './receive-helpers.mjs';
+import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOM = 'quiet';
+const PEERS = [
+  { identity: 'alice', name: 'Alice', freq: 440 },
+  { identity: 'bob', name: 'Bob', freq: 660 },
+];
+const WATCH_S = 4;
+
+/** Ids of the objects `pw-mon` printed as changed (its "changed:" blocks). */
+function pwMonChangedIds(text) {
+  const ids = [];
+  const re = /^changed:\s*\n\s*id:\s*(\d+)/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) ids.push(Number(m[1]));
+  return ids;
+}
+
+/** [kind, index] of each "Event 'change' on <kind> #<index>" line of `pactl subscribe`. */
+function pactlChanges(text) {
+  return [...text.matchAll(/Event 'change' on ([a-z-]+) #(\d+)/g)].map((m) => [m[1], Number(m[2])]);
+}
+
+describe('a joined room whose nothing changes keeps its nodes quiet', () => {
+  let pw;
+  let server;
+  let dir;
+  let nodes;
+  let roomNode;
+  const stops = [];
+
+  /** What `pactl subscribe` and `pw-mon` print over `seconds`, while `during` runs. */
+  const watch = async (seconds, during = async () => {}) => {
+    const pactl = pw.run('timeout', [String(seconds), 'pactl', 'subscribe'], { check: false, timeout: (seconds + 10) * 1000 });
+    const mon = pw.run('timeout', [String(seconds), 'pw-mon', '--no-colors'], { check: false, timeout: (seconds + 10) * 1000 });
+    await sleep(1000); // both have printed what exists and subscribed
+    await during();
+    const [p, m] = await Promise.all([pactl, mon]);
+    return { pactl: p.stdout, mon: m.stdout };
+  };
+
+  before(async () => {
+    server = await startDevServer();
+    dir = tmpDir('alto-quiet-');
+    const peers = await tonePeers(startPeer, server, ROOM, PEERS);
+    stops.push(...peers.map((p) => () => p.stop()));
+    pw = await startPipewireWithDropIns({
+      name: 'desktop-quiet',
+      pulse: true,
+      dropIns: {
+        'alto-room.conf': moduleDropIn({
+          url: server.url, room: ROOM, identity: 'listener', 'api.key': 'devkey', 'api.secret.file': secretFile(dir),
+        }),
+      },
+    });
+    nodes = await waitParticipantNodes(pw, ROOM, PEERS.map((p) => p.identity));
+    roomNode = await waitFor(async () => (await pw.nodes()).find((n) => n.name === `alto.${ROOM}`),
+      { timeout: 15_000, message: 'the room node' });
+  });
+  after(async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    await server?.stop();
+    await pw?.stop();
+    await killAll();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('nothing changes: no change events from the room\'s nodes, in pactl subscribe or pw-mon', { timeout: 60_000 }, async () => {
+    await sleep(2000); // joining settles (formats, links, the first metrics)
+    const ours = new Set([roomNode.id, ...Object.values(nodes).map((n) => n.id)]);
+    const { pactl, mon } = await watch(WATCH_S, () => sleep(WATCH_S * 1000 - 1500));
+    const changedNodes = pwMonChangedIds(mon).filter((id) => ours.has(id));
+    assert.deepEqual(changedNodes, [], `alto's nodes (${[...ours].join(', ')}) changed while nothing changed:\n${mon.slice(-3000)}`);
+    const pulseChanges = pactlChanges(pactl).filter(([kind]) => kind === 'sink' || kind === 'sink-input');
+    assert.deepEqual(pulseChanges, [], `pipewire-pulse reported changes while nothing changed:\n${pactl}`);
+  });
+
+  test('a real change is seen by both watchers, and the mixer inputs\' metrics still move remotely', { timeout: 60_000 }, async () => {
+    const alice = nodes.alice;
+    const { pactl, mon } = await watch(3, () => pw.run('pw-cli', ['set-param', String(alice.id), 'Props', '{ channelVolumes: [ 0.5 ] }']));
+    assert.ok(pwMonChangedIds(mon).includes(alice.id), `pw-mon saw alice's node change:\n${mon.slice(-2000)}`);
+    assert.ok(pactlChanges(pactl).some(([kind]) => kind === 'sink-input'), `pactl saw a sink input change:\n${pactl}`);
+
+    // an input port of the room mixer: its frames-mixed grows between two remote reads
+    const framesOfPorts = async () => {
+      const out = {};
+      for (const o of await pw.dump()) {
+        if (o.type !== 'PipeWire:Interface:Port' || o.info?.direction !== 'input') continue;
+        if (String(o.info?.props?.['node.id']) !== String(roomNode.id)) continue;
+        const props = o.info?.params?.Props?.[0];
+        const params = props?.params;
+        if (!Array.isArray(params)) continue;
+        const i = params.indexOf('alto.frames-mixed');
+        if (i >= 0) out[o.id] = Number(params[i + 1]);
+      }
+      return out;
+    };
+    const first = await waitFor(async () => {
+      const f = await framesOfPorts();
+      return Object.keys(f).length > 0 ? f : null;
+    }, { timeout: 15_000, message: 'the room mixer\'s input ports with metrics' });
+    await waitFor(async () => {
+      const now = await framesOfPorts();
+      return Object.entries(first).some(([id, v]) => now[id] > v);
+    }, { timeout: 10_000, message: 'an input\'s alto.frames-mixed to grow in a remote read' });
+  });
+});
