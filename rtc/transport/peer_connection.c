@@ -465,6 +465,7 @@ struct alto_pc *alto_pc_new(GMainContext *context, const struct alto_pc_config *
 	pc->events = events;
 	pc->data = data;
 	pc->disable_red = config->disable_red;
+	pc->disable_nack = config->disable_nack;
 	if (config->cname)
 		pc->cname = g_strdup(config->cname);
 	else {
@@ -832,6 +833,7 @@ static void fill_info(const struct alto_pc *pc, guint index, struct alto_pc_medi
 	info->ext_audio_level = s->ext_audio_level;
 	info->ext_mid = s->ext_mid;
 	info->ext_abs_capture_time = s->ext_abs_capture_time;
+	info->nack = s->nack;
 }
 
 int alto_pc_get_media(const struct alto_pc *pc, size_t index, struct alto_pc_media_info *info)

@@ -59,6 +59,7 @@ struct alto_pc_config {
 	const char *const *local_addresses;
 	size_t n_local_addresses;
 	bool disable_red;		/* neither offer nor accept RED (RFC 2198) for receiving */
+	bool disable_nack;		/* neither offer nor accept generic NACK for receiving */
 	const char *cname;		/* RTCP CNAME of our streams; NULL: a random one */
 };
 
@@ -171,6 +172,9 @@ struct alto_pc_media_info {
 	int ext_audio_level;
 	int ext_mid;
 	int ext_abs_capture_time;
+	/* receiving: generic NACK (RFC 4585) negotiated for Opus (both sides said
+	 * a=rtcp-fb:<opus> nack): the peer retransmits what we ask for */
+	bool nack;
 };
 
 size_t alto_pc_n_media(const struct alto_pc *pc);

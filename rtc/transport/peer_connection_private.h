@@ -55,6 +55,7 @@ struct pc_section {
 	int ext_audio_level;
 	int ext_mid;
 	int ext_abs_capture_time;
+	bool nack;			/* receiving, generic NACK for Opus on both sides */
 
 	/* m=application */
 	uint16_t sctp_port;
@@ -71,6 +72,7 @@ struct alto_pc {
 	const struct alto_pc_events *events;
 	void *data;
 	bool disable_red;
+	bool disable_nack;
 	char *cname;
 
 	struct alto_ice *ice;

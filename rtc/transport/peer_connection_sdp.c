@@ -2,8 +2,9 @@
  *
  * Our descriptions BUNDLE every section that is not rejected, mux RTCP, offer Opus/48000/2
  * (PT 111, minptime=10;useinbandfec=1) and, on sections that receive, RED (PT 63, 111/111),
- * plus the ssrc-audio-level and sdes:mid header extensions. In answers the remote payload
- * types and extension ids are kept. Video is rejected (port 0); m=application is accepted so
+ * plus the ssrc-audio-level and sdes:mid header extensions, and generic NACK (a=rtcp-fb:111 nack)
+ * on sections that receive. In answers the remote payload types and extension ids are kept, and
+ * NACK only when the offer has it for Opus. Video is rejected (port 0); m=application is accepted so
  * ICE and DTLS come up (LiveKit's legacy subscriber offer), but SCTP is not spoken.
  * A remote description is checked whole before anything of it is applied.
  * Thread: see peer_connection.h.
@@ -67,11 +68,16 @@ static int write_audio(struct alto_pc *pc, struct alto_sdp *sdp, struct alto_sdp
 	enum alto_sdp_direction direction = offer ? s->want : s->direction;
 	int opus_pt = s->opus_pt >= 0 ? s->opus_pt : PC_OPUS_PT;
 	char red_fmtp[32];
+	struct alto_sdp_codec *opus;
 
 	m->direction = direction;
 	m->rtcp_mux = true;
 	m->rtcp_rsize = true;
-	if (alto_sdp_media_add_codec(sdp, m, (uint8_t)opus_pt, "opus", 48000, 2, PC_OPUS_FMTP) == NULL)
+	if ((opus = alto_sdp_media_add_codec(sdp, m, (uint8_t)opus_pt, "opus", 48000, 2, PC_OPUS_FMTP)) == NULL)
+		return -ENOMEM;
+	/* we ask for retransmissions of what we receive; answers only when the offer did */
+	if ((offer ? receives(direction) && !pc->disable_nack : s->nack) &&
+	    alto_sdp_codec_add_rtcp_fb(sdp, opus, ALTO_SDP_RTCP_FB_NACK) < 0)
 		return -ENOMEM;
 	/* RED is for what we receive; when publishing, LiveKit is told disable_red */
 	if (offer ? (receives(direction) && !pc->disable_red) : s->red_pt >= 0) {
@@ -330,6 +336,7 @@ static void reject(struct pc_section *s, const struct alto_sdp_media *m)
 {
 	s->rejected = true;
 	s->direction = ALTO_SDP_DIRECTION_INACTIVE;
+	s->nack = false;
 	if (m && m->n_formats > 0)
 		alto_pc_impl_set_str(&s->first_format, m->formats[0]);
 	clear_remote_track(s);
@@ -357,6 +364,9 @@ static void apply_answer_section(struct alto_pc *pc, struct pc_section *s,
 			s->opus_pt = opus->pt;
 		}
 		s->red_pt = red && !pc->disable_red && receives(s->direction) ? red->pt : -1;
+		/* our offer had nack on every receiving section (write_audio) */
+		s->nack = opus && !pc->disable_nack && receives(s->want) && receives(s->direction) &&
+			alto_sdp_codec_has_rtcp_fb(m, opus, ALTO_SDP_RTCP_FB_NACK);
 		read_extensions(s, m);
 	} else if (s->kind == ALTO_PC_MEDIA_APPLICATION) {
 		s->sctp_port = m->sctp_port;
@@ -409,6 +419,7 @@ static void apply_offer_section(struct alto_pc *pc, struct pc_section *s,
 		s->direction = make_direction(send, recv);
 		s->want = s->direction;
 		s->red_pt = red && recv && !pc->disable_red ? red->pt : -1;
+		s->nack = recv && !pc->disable_nack && alto_sdp_codec_has_rtcp_fb(m, opus, ALTO_SDP_RTCP_FB_NACK);
 		read_extensions(s, m);
 		if (recv)
 			set_remote_track(s, m);

@@ -216,6 +216,13 @@ int alto_sdp_codec_add_rtcp_fb(struct alto_sdp *sdp, struct alto_sdp_codec *c, c
 	return push_string(sdp, &c->rtcp_fb, &c->n_rtcp_fb, fb, true);
 }
 
+int alto_sdp_media_add_rtcp_fb_all(struct alto_sdp *sdp, struct alto_sdp_media *m, const char *fb)
+{
+	if (sdp == NULL || m == NULL)
+		return -EINVAL;
+	return push_string(sdp, &m->rtcp_fb_all, &m->n_rtcp_fb_all, fb, true);
+}
+
 int alto_sdp_media_add_extmap(struct alto_sdp *sdp, struct alto_sdp_media *m, uint16_t id,
 		const char *uri)
 {
@@ -503,6 +510,41 @@ const struct alto_sdp_codec *alto_sdp_media_find_pt(const struct alto_sdp_media 
 	return NULL;
 }
 
+/* The same words, whatever the spaces and case. */
+static bool same_words(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '\t')
+			a++;
+		while (*b == ' ' || *b == '\t')
+			b++;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		while (*a && *a != ' ' && *a != '\t' && *b && *b != ' ' && *b != '\t') {
+			if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+				return false;
+			a++;
+			b++;
+		}
+		if ((*a && *a != ' ' && *a != '\t') || (*b && *b != ' ' && *b != '\t'))
+			return false;	/* one word goes on */
+	}
+}
+
+bool alto_sdp_codec_has_rtcp_fb(const struct alto_sdp_media *m, const struct alto_sdp_codec *c,
+		const char *fb)
+{
+	if (fb == NULL)
+		return false;
+	for (size_t i = 0; c && i < c->n_rtcp_fb; i++)
+		if (same_words(c->rtcp_fb[i], fb))
+			return true;
+	for (size_t i = 0; m && i < m->n_rtcp_fb_all; i++)
+		if (same_words(m->rtcp_fb_all[i], fb))
+			return true;
+	return false;
+}
+
 uint16_t alto_sdp_media_find_extmap(const struct alto_sdp_media *m, const char *uri)
 {
 	if (m == NULL || uri == NULL)
@@ -634,11 +676,14 @@ static int parse_codec_attribute(struct parser *p, char *value, bool fmtp)
 
 	if (pt_text == NULL)
 		return -EINVAL;
-	if (!fmtp && strcmp(pt_text, "*") == 0)
-		return 0;			/* wildcard feedback: not needed by alto */
+	value = skip_spaces(value);
+	if (!fmtp && strcmp(pt_text, "*") == 0) {	/* feedback for every payload type */
+		if (*value == '\0')
+			return 0;		/* tolerated as before: nothing to note */
+		return push_string(p->sdp, &p->media->rtcp_fb_all, &p->media->n_rtcp_fb_all, value, false);
+	}
 	if (!parse_u32(pt_text, 127, &pt))
 		return -EINVAL;
-	value = skip_spaces(value);
 	c = get_codec_pt(p, pt);
 	if (c == NULL)
 		return p->media->n_codecs >= ALTO_SDP_MAX_ITEMS ? -E2BIG : -ENOMEM;

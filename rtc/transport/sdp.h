@@ -94,6 +94,8 @@ struct alto_sdp_media {
 	size_t n_candidates;
 	struct alto_sdp_codec *codecs;		/* in a=rtpmap order */
 	size_t n_codecs;
+	const char **rtcp_fb_all;		/* a=rtcp-fb:* <feedback>: for every codec */
+	size_t n_rtcp_fb_all;
 	struct alto_sdp_extmap *extmaps;
 	size_t n_extmaps;
 	const char *msid_stream;		/* a=msid:<stream> <track>; "-" means none */
@@ -144,6 +146,8 @@ struct alto_sdp_codec *alto_sdp_media_add_codec(struct alto_sdp *sdp, struct alt
 		uint8_t pt, const char *name, uint32_t clock_rate, uint32_t channels,
 		const char *fmtp);
 int alto_sdp_codec_add_rtcp_fb(struct alto_sdp *sdp, struct alto_sdp_codec *c, const char *fb);
+/* a=rtcp-fb:* <fb> */
+int alto_sdp_media_add_rtcp_fb_all(struct alto_sdp *sdp, struct alto_sdp_media *m, const char *fb);
 int alto_sdp_media_add_extmap(struct alto_sdp *sdp, struct alto_sdp_media *m, uint16_t id,
 		const char *uri);
 int alto_sdp_media_add_ssrc(struct alto_sdp *sdp, struct alto_sdp_media *m, uint32_t ssrc,
@@ -158,6 +162,10 @@ bool alto_sdp_is_bundled(const struct alto_sdp *sdp, const char *mid);
 const struct alto_sdp_codec *alto_sdp_media_find_codec(const struct alto_sdp_media *m,
 		const char *name, uint32_t clock_rate);
 const struct alto_sdp_codec *alto_sdp_media_find_pt(const struct alto_sdp_media *m, uint8_t pt);
+/* Whether codec @c of section @m has RTCP feedback @fb, by its own a=rtcp-fb lines or a=rtcp-fb:*
+ * ones: the whole value, word by word, case-insensitive ("nack" is not "nack pli"). */
+bool alto_sdp_codec_has_rtcp_fb(const struct alto_sdp_media *m, const struct alto_sdp_codec *c,
+		const char *fb);
 /* The id of header extension @uri, 0 when not there. */
 uint16_t alto_sdp_media_find_extmap(const struct alto_sdp_media *m, const char *uri);
 /* Whether the section can carry media at all: port != 0 and not inactive. */
@@ -180,6 +188,7 @@ int alto_sdp_msid_participant(const char *stream_id, char *buf, size_t size);
 /* Well-known URIs and names. */
 #define ALTO_SDP_EXT_SDES_MID		"urn:ietf:params:rtp-hdrext:sdes:mid"
 #define ALTO_SDP_EXT_AUDIO_LEVEL	"urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define ALTO_SDP_RTCP_FB_NACK		"nack"	/* generic NACK, RFC 4585 */
 #define ALTO_SDP_EXT_ABS_CAPTURE_TIME	"http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
 
 #ifdef __cplusplus

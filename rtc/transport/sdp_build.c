@@ -118,6 +118,8 @@ static void write_media(struct text *t, const struct alto_sdp *sdp, const struct
 		text_printf(t, "a=rtcp-mux\r\n");
 	if (m->rtcp_rsize)
 		text_printf(t, "a=rtcp-rsize\r\n");
+	for (size_t i = 0; i < m->n_rtcp_fb_all; i++)
+		text_printf(t, "a=rtcp-fb:* %s\r\n", m->rtcp_fb_all[i]);
 	for (size_t i = 0; i < m->n_codecs; i++) {
 		const struct alto_sdp_codec *c = &m->codecs[i];
 		if (c->channels)

@@ -76,11 +76,12 @@ static const struct alto_pc_events events = {
 
 static const char *const loopback[] = { "127.0.0.1" };
 
-static void peer_init(struct peer *p, const char *name)
+static void peer_init_nack(struct peer *p, const char *name, bool disable_nack)
 {
 	struct alto_pc_config config = {
 		.local_addresses = loopback,
 		.n_local_addresses = 1,
+		.disable_nack = disable_nack,
 	};
 	memset(p, 0, sizeof(*p));
 	p->name = name;
@@ -91,6 +92,11 @@ static void peer_init(struct peer *p, const char *name)
 	p->pc = alto_pc_new(NULL, &config, &events, p);
 	CHECK(p->pc != NULL);
 	CHECK_INT(alto_pc_get_state(p->pc), ALTO_PC_STATE_NEW);
+}
+
+static void peer_init(struct peer *p, const char *name)
+{
+	peer_init_nack(p, name, false);
 }
 
 static void peer_clear(struct peer *p)
@@ -455,6 +461,7 @@ static void test_livekit_single_pc(void)
 	CHECK(strstr(offer, "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\n") != NULL);
 	CHECK(strstr(offer, "a=fmtp:111 minptime=10;useinbandfec=1\r\n") != NULL);
 	CHECK(strstr(offer, "a=fmtp:63 111/111\r\n") != NULL);
+	CHECK(strstr(offer, "a=rtcp-fb:111 nack\r\n") != NULL);
 	CHECK(strstr(offer, "a=recvonly\r\n") != NULL);
 	CHECK(strstr(offer, "a=rtcp-mux\r\n") != NULL);
 	CHECK(strstr(offer, "a=setup:actpass\r\n") != NULL);
@@ -482,9 +489,11 @@ static void test_livekit_single_pc(void)
 	CHECK_INT(info.opus_pt, 111);
 	CHECK_INT(info.red_pt, 63);
 	CHECK_INT(info.ext_abs_capture_time, 7);
+	CHECK(info.nack);			/* both said a=rtcp-fb:111 nack */
 	CHECK_INT(alto_pc_find_media_by_mid(p.pc, "2", &info), 0);
 	CHECK_INT(info.direction, ALTO_SDP_DIRECTION_INACTIVE);
 	CHECK(!info.rejected);
+	CHECK(!info.nack);
 
 	/* media_sections_requirement: two more, then re-offer */
 	CHECK_INT(alto_pc_add_recv_audio(p.pc, 2), 0);
@@ -545,6 +554,8 @@ static void test_livekit_subscriber(void)
 	CHECK_INT(alto_sdp_media_find_codec(audio, "red", 48000)->pt, 63);
 	CHECK_STR(alto_sdp_media_find_codec(audio, "red", 48000)->fmtp, "111/111");
 	CHECK_INT(alto_sdp_media_find_extmap(audio, ALTO_SDP_EXT_ABS_CAPTURE_TIME), 1);
+	CHECK(alto_sdp_codec_has_rtcp_fb(audio, alto_sdp_media_find_codec(audio, "opus", 48000), "nack"));
+	CHECK(!alto_sdp_codec_has_rtcp_fb(audio, alto_sdp_media_find_codec(audio, "red", 48000), "nack"));
 	CHECK(audio->msid_stream == NULL);
 	CHECK_INT(video->port, 0);
 	CHECK_STR(video->mid, "2");
@@ -558,6 +569,7 @@ static void test_livekit_subscriber(void)
 	CHECK_STR(info.remote_track_id, "TR_AMkk3Jd9Qe");
 	CHECK_STR(info.mid, "1");
 	CHECK_INT(info.red_pt, 63);
+	CHECK(info.nack);
 	CHECK_INT(alto_pc_find_media_by_ssrc(p.pc, 3303938771u, &info), -ENOENT);	/* video */
 	CHECK_INT(alto_pc_find_media_by_mid(p.pc, "2", &info), 0);
 	CHECK(info.rejected);
@@ -582,6 +594,118 @@ static void test_livekit_subscriber(void)
 			"127.0.0.1 7881 typ host\",\"usernameFragment\":\"rQuvXJcNsDkzMbEt\"}"), 0);
 	CHECK_INT(alto_pc_add_remote_candidate(p.pc, "{\"candidate\":\"\"}"), 0);
 	peer_clear(&p);
+}
+
+/* A copy of sdp without the lines equal to line (CRLF or LF), with extra appended after the
+ * line that starts with after_prefix (NULL: nothing added). */
+static char *edit_lines(const char *sdp, const char *line, const char *after_prefix, const char *extra)
+{
+	GString *out = g_string_new(NULL);
+	char **lines = g_strsplit(sdp, "\n", -1);
+
+	for (char **l = lines; *l; l++) {
+		size_t n = strlen(*l);
+		if (n > 0 && (*l)[n - 1] == '\r')
+			(*l)[--n] = '\0';
+		if (line && strcmp(*l, line) == 0)
+			continue;
+		if (n == 0 && l[1] == NULL)
+			break;
+		g_string_append_printf(out, "%s\r\n", *l);
+		if (after_prefix && g_str_has_prefix(*l, after_prefix))
+			g_string_append_printf(out, "%s\r\n", extra);
+	}
+	g_strfreev(lines);
+	return g_string_free(out, FALSE);
+}
+
+/* NACK: offered on receiving sections, in an answer only when the offer has it for Opus (as
+ * a=rtcp-fb:111 nack or a=rtcp-fb:* nack), never with disable_nack. */
+static void test_nack_negotiation(void)
+{
+	struct peer p;
+	struct alto_pc_media_info info;
+	struct alto_sdp *answer = NULL;
+	char *offer = NULL, *text, *sample, *answer_text = NULL;
+	uint32_t id;
+
+	/* single PC: the server's answer has no nack */
+	peer_init(&p, "nack-single");
+	CHECK_INT(alto_pc_add_recv_audio(p.pc, 3), 0);
+	CHECK_INT(alto_pc_add_local_audio_track(p.pc, "TR_mic", NULL, NULL), 0);
+	CHECK_INT(alto_pc_create_offer(p.pc, &offer, &id), 0);
+	/* three receiving sections with it, not the sending one */
+	CHECK(strstr(offer, "a=rtcp-fb:111 nack\r\n") != NULL);
+	CHECK_INT(alto_sdp_parse(offer, strlen(offer), &answer, NULL), 0);
+	CHECK_INT(answer->n_media, 4);
+	for (size_t i = 0; i < 4; i++)
+		CHECK(alto_sdp_codec_has_rtcp_fb(&answer->media[i],
+				alto_sdp_media_find_codec(&answer->media[i], "opus", 48000), "nack") == (i < 3));
+	alto_sdp_free(answer);
+	free(offer);
+	peer_clear(&p);
+
+	sample = strip_section(test_read_file(data_dir, "livekit-answer-single-pc.sdp", NULL), "m=application");
+	text = edit_lines(sample, "a=rtcp-fb:111 nack", NULL, NULL);
+	peer_init(&p, "nack-single-none");
+	CHECK_INT(alto_pc_add_recv_audio(p.pc, 3), 0);
+	CHECK_INT(alto_pc_create_offer(p.pc, &offer, &id), 0);
+	free(offer);
+	CHECK_INT(alto_pc_set_remote_answer(p.pc, text, 1), 0);
+	CHECK_INT(alto_pc_find_media_by_mid(p.pc, "0", &info), 0);
+	CHECK_INT(info.direction, ALTO_SDP_DIRECTION_RECVONLY);
+	CHECK(!info.nack);
+	peer_clear(&p);
+	g_free(text);
+
+	/* disable_nack: not offered, and an answer that has it changes nothing */
+	peer_init_nack(&p, "nack-disabled", true);
+	CHECK_INT(alto_pc_add_recv_audio(p.pc, 3), 0);
+	CHECK_INT(alto_pc_create_offer(p.pc, &offer, &id), 0);
+	CHECK(strstr(offer, "nack") == NULL);
+	free(offer);
+	CHECK_INT(alto_pc_set_remote_answer(p.pc, sample, 1), 0);
+	CHECK_INT(alto_pc_find_media_by_mid(p.pc, "0", &info), 0);
+	CHECK(!info.nack);
+	peer_clear(&p);
+	free(sample);
+
+	/* legacy subscriber: offers without nack, with "nack pli" only, with a wildcard */
+	sample = test_read_file(data_dir, "livekit-subscriber-offer-audio.sdp", NULL);
+	const struct { const char *remove, *after, *extra; bool nack; } cases[] = {
+		{ "a=rtcp-fb:111 nack", NULL, NULL, false },
+		{ "a=rtcp-fb:111 nack", "a=fmtp:111 ", "a=rtcp-fb:111 nack pli", false },
+		{ "a=rtcp-fb:111 nack", "a=rtcp-rsize", "a=rtcp-fb:* NACK", true },
+		{ "a=rtcp-fb:111 nack", "a=fmtp:111 ", "a=rtcp-fb:111   Nack ", true },
+	};
+	for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+		text = edit_lines(sample, cases[c].remove, cases[c].after, cases[c].extra);
+		peer_init(&p, "nack-subscriber");
+		CHECK_INT(alto_pc_set_remote_offer(p.pc, text, 2), 0);
+		CHECK_INT(alto_pc_create_answer(p.pc, &answer_text, &id), 0);
+		CHECK_INT(alto_sdp_parse(answer_text, strlen(answer_text), &answer, NULL), 0);
+		const struct alto_sdp_media *audio = &answer->media[1];
+		CHECK(alto_sdp_codec_has_rtcp_fb(audio, alto_sdp_media_find_codec(audio, "opus", 48000),
+				"nack") == cases[c].nack);
+		CHECK((strstr(answer_text, "a=rtcp-fb:111 nack\r\n") != NULL) == cases[c].nack);
+		CHECK(strstr(answer_text, "nack pli") == NULL);
+		CHECK_INT(alto_pc_find_media_by_mid(p.pc, "1", &info), 0);
+		CHECK(info.nack == cases[c].nack);
+		alto_sdp_free(answer);
+		free(answer_text);
+		g_free(text);
+		peer_clear(&p);
+	}
+	/* ... and with disable_nack, the offer's nack is not taken */
+	peer_init_nack(&p, "nack-subscriber-disabled", true);
+	CHECK_INT(alto_pc_set_remote_offer(p.pc, sample, 2), 0);
+	CHECK_INT(alto_pc_create_answer(p.pc, &answer_text, &id), 0);
+	CHECK(strstr(answer_text, "nack") == NULL);
+	CHECK_INT(alto_pc_find_media_by_mid(p.pc, "1", &info), 0);
+	CHECK(!info.nack);
+	free(answer_text);
+	peer_clear(&p);
+	free(sample);
 }
 
 static void test_ice_server_urls(void)
@@ -667,6 +791,7 @@ int main(int argc, char **argv)
 	RUN(test_early_trickle);
 	RUN(test_livekit_single_pc);
 	RUN(test_livekit_subscriber);
+	RUN(test_nack_negotiation);
 	fprintf(stderr, "ok\n");
 	return 0;
 }

@@ -75,6 +75,9 @@ static void check_same(const struct alto_sdp *a, const struct alto_sdp *b)
 			for (size_t k = 0; k < c->n_rtcp_fb; k++)
 				CHECK_STR(c->rtcp_fb[k], d->rtcp_fb[k]);
 		}
+		CHECK_INT(x->n_rtcp_fb_all, y->n_rtcp_fb_all);
+		for (size_t j = 0; j < x->n_rtcp_fb_all; j++)
+			CHECK_STR(x->rtcp_fb_all[j], y->rtcp_fb_all[j]);
 		CHECK_INT(x->n_extmaps, y->n_extmaps);
 		for (size_t j = 0; j < x->n_extmaps; j++) {
 			CHECK_INT(x->extmaps[j].id, y->extmaps[j].id);
@@ -423,6 +426,16 @@ static void test_lenient(void)
 	CHECK_STR(m->msid_stream, "only-stream");
 	CHECK(m->msid_track == NULL);
 	CHECK(m->mid == NULL);
+	/* a=rtcp-fb:* applies to every codec; words compared, not text */
+	CHECK_INT(m->n_rtcp_fb_all, 1);
+	CHECK_STR(m->rtcp_fb_all[0], "nack");
+	CHECK(alto_sdp_codec_has_rtcp_fb(m, &m->codecs[0], "nack"));
+	CHECK(alto_sdp_codec_has_rtcp_fb(m, &m->codecs[0], " NACK "));
+	CHECK(!alto_sdp_codec_has_rtcp_fb(m, &m->codecs[0], "nack pli"));
+	CHECK(!alto_sdp_codec_has_rtcp_fb(m, &m->codecs[0], "nac"));
+	CHECK(!alto_sdp_codec_has_rtcp_fb(m, &m->codecs[0], ""));
+	CHECK(!alto_sdp_codec_has_rtcp_fb(m, &m->codecs[0], NULL));
+	CHECK(!alto_sdp_codec_has_rtcp_fb(&sdp->media[1], NULL, "nack"));
 	CHECK_INT(sdp->media[1].port, 0);
 	CHECK_INT(sdp->media[1].n_formats, 0);
 	CHECK(!alto_sdp_media_is_active(&sdp->media[1]));
@@ -492,8 +505,12 @@ static void test_build_offer(void)
 	m->direction = ALTO_SDP_DIRECTION_RECVONLY;
 	alto_sdp_media_add_codec(sdp, m, 111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
 	alto_sdp_media_add_codec(sdp, m, 63, "red", 48000, 2, "111/111");
+	CHECK_INT(alto_sdp_media_add_rtcp_fb_all(sdp, m, "nack"), 0);
+	CHECK_INT(alto_sdp_media_add_rtcp_fb_all(NULL, m, "nack"), -EINVAL);
 
 	CHECK_INT(alto_sdp_build(sdp, &text), 0);
+	CHECK(strstr(text, "a=rtcp-fb:111 nack\r\n") != NULL);
+	CHECK(strstr(text, "a=rtcp-fb:* nack\r\n") != NULL);
 	CHECK(strstr(text, "a=group:BUNDLE 0 1\r\n") != NULL);
 	CHECK(strstr(text, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n") != NULL);
 	CHECK(strstr(text, "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\n") != NULL);
