@@ -8,6 +8,17 @@
  * sum them (+6 dB for the same voice on both). With a session manager the
  * stream says target.object, and a duplicate link is refused harmlessly.
  *
+ * Controls: the stream learns its controls (mute, volumes) from the
+ * adapter's param changes after it connected, and in 0.3.65 the adapter has
+ * none of its own until the stream first runs; so a stream nothing feeds
+ * had no mute control, and a mute from the room waited (silencing the
+ * encoder but not shown in pactl) until something linked it. The stream's
+ * own node therefore announces an (empty) Props object right after
+ * connecting: the adapter announces its PropInfo and Props again and the
+ * controls exist at once. Readers of the first Props object (pipewire-pulse,
+ * pavucontrol, WirePlumber) see the adapter's; the empty one is a second
+ * object in pw-dump.
+ *
  * Threads: the main loop, except on_process() (data loop). */
 #include "send-stream.h"
 
@@ -154,6 +165,23 @@ static void on_io_changed(void *data, uint32_t id, void *area, uint32_t size)
 
 /* ------------------------------------------------------------------ mute */
 
+/* Main loop: the stream's own node announces a Props object of its own (an
+ * empty one), so the adapter announces its Props (and PropInfo) again.
+ * pw_stream_update_params() replaces that object each time: there is never
+ * more than one. */
+static int announce_props(struct alto_send_stream *s)
+{
+	uint8_t buffer[64];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
+	const struct spa_pod *params[1];
+	int res;
+
+	params[0] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
+	if ((res = pw_stream_update_params(s->stream, params, 1)) < 0)
+		pw_log_warn("%s: cannot announce its Props: %s", s->node_name, spa_strerror(res));
+	return res;
+}
+
 static void set_muted(struct alto_send_stream *s, bool muted)
 {
 	alto_send_ring_set_muted(s->ring, muted);
@@ -253,10 +281,10 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	}
 }
 
-/* The stream learns its controls from the adapter after connecting; only
- * then can its mute be set (earlier, pw_stream_set_control refuses an
- * unknown control), and connecting first announces the adapter's default
- * Props (unmuted). So a starting mute is applied here. */
+/* The stream learns its controls from the adapter after connecting (at once:
+ * announce_props() in alto_send_stream_new); only then can its mute be set
+ * (before, pw_stream_set_control has no mute to set), and the adapter first
+ * announces its default Props (unmuted). So a starting mute is applied here. */
 static void on_control_info(void *data, uint32_t id, const struct pw_stream_control *control)
 {
 	struct alto_send_stream *s = data;
@@ -517,6 +545,8 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 		errno = -res;
 		goto error_errno;
 	}
+	/* the controls at once, not when the stream first runs (top of the file) */
+	announce_props(s);
 	if (s->source) {
 		s->registry = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
 		if (s->registry == NULL)

@@ -5,11 +5,14 @@
 // volume), and pipewire-pulse sends each one to every subscribed client (pavucontrol redraws).
 //
 // The room is joined by the module (conf drop-in) with pipewire-pulse in front; two participants
-// talk. Over 4 s of nothing changing: `pactl subscribe` shows no 'change' on the room's sink or
-// the participants' sink inputs, and `pw-mon` shows no node of the room changed (after joining
-// has settled: the first quiet window of up to six counts). Then a volume
-// change shows up in both (the watchers work), and the mixer's input metrics still move for
-// remote readers (ports are announced; nothing stores a port's params).
+// talk, and alto talks too: a tone plays into the room's send stream (`alto-send.<room>`; the
+// module publishes by default), and the peers receive alto's track. Over 4 s of nothing changing:
+// `pactl subscribe` shows no 'change' on the room's sink, the participants' sink inputs or the
+// send stream's source output, and `pw-mon` shows no node of the room changed (after joining
+// has settled: the first quiet window of up to six counts). Then a volume change of a
+// participant and a mute of the send stream show up in both (the watchers see those nodes), and
+// the mixer's input metrics still move for remote readers (ports are announced; nothing stores a
+// port's params).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +50,7 @@ describe('a joined room whose nothing changes keeps its nodes quiet', () => {
   let dir;
   let nodes;
   let roomNode;
+  let sendNode;
   const stops = [];
 
   /** What `pactl subscribe` and `pw-mon` print over `seconds`, while `during` runs. */
@@ -76,6 +80,13 @@ describe('a joined room whose nothing changes keeps its nodes quiet', () => {
     nodes = await waitParticipantNodes(pw, ROOM, PEERS.map((p) => p.identity));
     roomNode = await waitFor(async () => (await pw.nodes()).find((n) => n.name === `alto.${ROOM}`),
       { timeout: 15_000, message: 'the room node' });
+    // alto's microphone: a tone into the send stream (no session manager links it here), so the
+    // stream runs, the encoder sends and the peers receive alto's track
+    sendNode = await pw.waitNode(`alto-send.${ROOM}`, { inputs: 1, timeout: 30_000 });
+    const mic = await pw.play({ freq: 330, amplitude: 0.25, seconds: 300 }, { nodeName: 'quiet-mic', to: sendNode.name });
+    stops.push(() => mic.stop());
+    await waitFor(async () => (await pw.node(sendNode.name))?.state === 'running', { timeout: 15_000, message: 'the send stream running' });
+    for (const p of peers) await p.waitEvent('track_subscribed', (e) => e.identity === 'listener', 60_000);
   });
   after(async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
@@ -86,14 +97,14 @@ describe('a joined room whose nothing changes keeps its nodes quiet', () => {
   });
 
   test('nothing changes: no change events from the room\'s nodes, in pactl subscribe or pw-mon', { timeout: 120_000 }, async (t) => {
-    const ours = new Set([roomNode.id, ...Object.values(nodes).map((n) => n.id)]);
+    const ours = new Set([roomNode.id, sendNode.id, ...Object.values(nodes).map((n) => n.id)]);
     // Joining settles (formats, links, states) at its own pace on a loaded machine: watch windows
     // of WATCH_S until one is quiet. Anything that changes at least once per window never is.
     let last;
     for (let window = 1; window <= 6; window++) {
       const { pactl, mon } = await watch(WATCH_S, () => sleep(WATCH_S * 1000 - 1500));
       const changed = pwMonChanges(mon).filter((c) => ours.has(c.id));
-      const pulseChanges = pactlChanges(pactl).filter(([kind]) => kind === 'sink' || kind === 'sink-input');
+      const pulseChanges = pactlChanges(pactl).filter(([kind]) => ['sink', 'sink-input', 'source-output'].includes(kind));
       last = { changed, pulseChanges, pactl };
       if (changed.length === 0 && pulseChanges.length === 0) {
         t.diagnostic(`quiet in window ${window} of ${WATCH_S} s`);
@@ -107,9 +118,15 @@ describe('a joined room whose nothing changes keeps its nodes quiet', () => {
 
   test('a real change is seen by both watchers, and the mixer inputs\' metrics still move remotely', { timeout: 60_000 }, async () => {
     const alice = nodes.alice;
-    const { pactl, mon } = await watch(3, () => pw.run('pw-cli', ['set-param', String(alice.id), 'Props', '{ channelVolumes: [ 0.5 ] }']));
+    const { pactl, mon } = await watch(3, async () => {
+      await pw.run('pw-cli', ['set-param', String(alice.id), 'Props', '{ channelVolumes: [ 0.5 ] }']);
+      await pw.run('pw-cli', ['set-param', String(sendNode.id), 'Props', '{ mute: true }']);
+    });
     assert.ok(pwMonChangedIds(mon).includes(alice.id), `pw-mon saw alice's node change:\n${mon.slice(-2000)}`);
     assert.ok(pactlChanges(pactl).some(([kind]) => kind === 'sink-input'), `pactl saw a sink input change:\n${pactl}`);
+    assert.ok(pwMonChangedIds(mon).includes(sendNode.id), `pw-mon saw the send stream change:\n${mon.slice(-2000)}`);
+    assert.ok(pactlChanges(pactl).some(([kind]) => kind === 'source-output'), `pactl saw a source output change:\n${pactl}`);
+    await pw.run('pw-cli', ['set-param', String(sendNode.id), 'Props', '{ mute: false }']);
 
     // an input port of the room mixer: its frames-mixed grows between two remote reads
     const framesOfPorts = async () => {

@@ -5,7 +5,8 @@
 //   - mute in pactl (pavucontrol's button): the peer sees muted=true within 1 s and gets no
 //     audio; unmute: audio back;
 //   - a mute from the server (/debug/mute, as RoomService.MutePublishedTrack): alto says so, the
-//     send stream shows muted in pactl, the peer sees it muted; unmute from the server: back;
+//     send stream shows muted in pactl and pw-dump, the peer sees it muted; unmute from the
+//     server: back — first with nothing feeding the send stream (it never ran), then linked;
 //   - two alto instances on two private graphs in one room hear each other, each as a
 //     participant stream of the other;
 //   - a token without canPublish: alto listens only and says so in one line; a server that
@@ -231,8 +232,8 @@ describe('alto publishes its send stream', { skip }, () => {
       await listener.stop();
     });
 
-  test('a mute from the server shows on the send stream in pactl and at the peer; an unmute from the server undoes it',
-    { timeout: 90_000 }, async () => {
+  test('a mute from the server shows on the send stream in pactl, pw-dump and at the peer, linked or not; an unmute from the server undoes it',
+    { timeout: 120_000 }, async () => {
       const room = 'send-server-mute';
       const listener = startPeer({ url: server.url, room, identity: 'listener' });
       stops.push(() => listener.stop());
@@ -240,32 +241,53 @@ describe('alto publishes its send stream', { skip }, () => {
       const alto = joinRoom(pw, server, room, 'muted-by-server');
       stops.push(() => alto.stop('SIGKILL'));
       const stream = await alto.waitEvent('send_stream', undefined, 30_000);
-      // a microphone feeding the send stream, as a user has: the stream is linked and running
-      const tone = await pw.play({ freq: 440, amplitude: 0.25, seconds: 90 }, { nodeName: 'server-muted-mic', to: stream.node_name });
       const published = await alto.waitEvent('published', undefined, 30_000);
       const pub = await listener.waitEvent('track_published', (e) => e.identity === 'muted-by-server', 60_000);
       assert.equal(pub.muted, false, 'published unmuted');
       const index = await waitFor(() => sourceOutputIndex(pw, stream.node_name), { message: 'the send stream in pactl' });
       const pactlMute = async () => (await pw.run('pactl', ['list', 'source-outputs'])).stdout
         .split(/\n(?=Source Output #)/).find((b) => b.startsWith(`Source Output #${index}\n`))?.match(/\n\s*Mute: (yes|no)/)?.[1];
-      assert.equal(await pactlMute(), 'no');
-
+      // Props mute of the send stream's node as any PipeWire client reads it (the first Props
+      // object: the one pipewire-pulse and pavucontrol show)
+      const dumpMute = async () => (await pw.dump()).find((o) => o.id === stream.node_id)?.info?.params?.Props?.[0]?.mute;
       const mute = async (muted) => {
         const r = await httpGet(`${server.httpUrl}/debug/mute?room=${room}&identity=muted-by-server` +
           `&track=${published.track_sid}&muted=${muted ? 1 : 0}`);
         assert.equal(r.status, 200, `/debug/mute: ${r.status} ${r.body}`);
       };
-      await mute(true);
-      const ack = await alto.waitEvent('send_muted', (e) => e.muted === true, 10_000);
-      assert.equal(ack.by, 'server');
-      await waitFor(async () => (await pactlMute()) === 'yes', { timeout: 10_000, message: 'the send stream muted in pactl' });
-      await listener.waitEvent('track_muted', (e) => e.identity === 'muted-by-server', 10_000);
+      /** The n-th event of a type (counted from 1) that a peer or alto printed, once there. */
+      const nth = (who, type, pred, n, what) => waitFor(() => who.events.filter((e) => e.event === type && pred(e))[n - 1],
+        { timeout: 10_000, message: what });
+      const mine = (e) => e.identity === 'muted-by-server';
+      let round = 0;
+      const serverMuteRoundTrip = async (what) => {
+        round++;
+        await mute(true);
+        const ack = await nth(alto, 'send_muted', (e) => e.muted === true, round, `${what}: send_muted true`);
+        assert.equal(ack.by, 'server');
+        await waitFor(async () => (await pactlMute()) === 'yes', { timeout: 10_000, message: `${what}: the send stream muted in pactl` });
+        await waitFor(async () => (await dumpMute()) === true, { timeout: 10_000, message: `${what}: Props mute true in pw-dump` });
+        await nth(listener, 'track_muted', mine, round, `${what}: the peer sees the track muted`);
 
-      await mute(false);
-      const ack2 = await alto.waitEvent('send_muted', (e) => e.muted === false, 10_000);
-      assert.equal(ack2.by, 'server');
-      await waitFor(async () => (await pactlMute()) === 'no', { timeout: 10_000, message: 'the send stream unmuted in pactl' });
-      await listener.waitEvent('track_unmuted', (e) => e.identity === 'muted-by-server', 10_000);
+        await mute(false);
+        const ack2 = await nth(alto, 'send_muted', (e) => e.muted === false, round, `${what}: send_muted false`);
+        assert.equal(ack2.by, 'server');
+        await waitFor(async () => (await pactlMute()) === 'no', { timeout: 10_000, message: `${what}: the send stream unmuted in pactl` });
+        await waitFor(async () => (await dumpMute()) === false, { timeout: 10_000, message: `${what}: Props mute false in pw-dump` });
+        await nth(listener, 'track_unmuted', mine, round, `${what}: the peer sees the track unmuted`);
+      };
+
+      // nothing feeds the send stream (no session manager here, no --source): it has never run
+      assert.ok(!(await pw.links()).some((l) => l.inputNode === stream.node_name), 'the send stream is not linked');
+      assert.equal(await pactlMute(), 'no');
+      assert.equal(await dumpMute(), false);
+      await serverMuteRoundTrip('unlinked');
+
+      // a microphone feeding the send stream, as a user has: the stream is linked and running
+      const tone = await pw.play({ freq: 440, amplitude: 0.25, seconds: 90 }, { nodeName: 'server-muted-mic', to: stream.node_name });
+      await waitFor(async () => (await pw.nodes()).find((n) => n.name === stream.node_name)?.state === 'running',
+        { timeout: 15_000, message: 'the send stream running' });
+      await serverMuteRoundTrip('linked');
 
       await tone.stop();
       assert.equal((await alto.stop('SIGINT')).code, 0, alto.stderr);

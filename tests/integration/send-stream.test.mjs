@@ -3,7 +3,8 @@
 // session makes them, the ring drained and measured on the probe's main loop instead of encoded.
 // What a user checks: the capture stream is in the graph under the room's name, audio routed into
 // it arrives at its level, muting it in pavucontrol/pactl mutes it (and silences it), a mute from
-// the room shows in pactl, --source links that node, --mute starts muted.
+// the room shows in pactl — also on a stream nothing feeds, which never ran —, --source links
+// that node, --mute starts muted.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -109,6 +110,49 @@ describe('send stream', () => {
     await tone.stop();
     await probe.child.kill_group('SIGTERM');
     await pw.waitNodeGone(name);
+  });
+
+  test('a stream nothing feeds (it never ran) shows each mute at once: from the room, from pactl, --muted', { timeout: 60000 }, async () => {
+    // PipeWire 0.3.65 announces a Props change of a stream only once it has run; alto announces it
+    // itself (send-stream.c): pactl and pw-dump must show the mute while nothing is linked
+    const probe = startProbe(pw, ['--room', 'idle']);
+    const name = 'alto-send.idle';
+    const node = await pw.waitNode(name, { inputs: 1 });
+    const so = await waitFor(() => sourceOutput(pw, name), { message: 'the stream in pactl list source-outputs' });
+    assert.equal(so.muted, false);
+    assert.ok(!(await pw.links()).some((l) => l.inputNode === name), 'nothing linked');
+    const dumpMute = async () => (await pw.dump()).find((o) => o.id === node.id)?.info?.params?.Props?.[0]?.mute;
+    const shows = async (muted, what) => {
+      await waitFor(async () => (await sourceOutput(pw, name))?.muted === muted, { message: `pactl to show ${what}` });
+      await waitFor(async () => (await dumpMute()) === muted, { message: `pw-dump Props to show ${what}` });
+    };
+
+    probe.command('mute');
+    await shows(true, 'the room mute');
+    probe.command('unmute');
+    await shows(false, 'the room unmute');
+    probe.command('mute');
+    await shows(true, 'the room mute again');
+    probe.command('unmute');
+    await shows(false, 'the room unmute again');
+
+    // pavucontrol's button on the idle stream: alto follows, and pactl shows it
+    await pw.run('pactl', ['set-source-output-mute', String(so.index), '1']);
+    await probe.waitEvent((e) => e.event === 'mute' && e.muted === true, 'the stream to report muted');
+    await shows(true, 'the pactl mute');
+    await pw.run('pactl', ['set-source-output-mute', String(so.index), '0']);
+    await waitFor(() => probe.events.filter((e) => e.event === 'mute').at(-1)?.muted === false, { message: 'the stream to report unmuted' });
+    await shows(false, 'the pactl unmute');
+    assert.ok(!(await pw.links()).some((l) => l.inputNode === name), 'still nothing linked');
+    await probe.child.kill_group('SIGTERM');
+    await pw.waitNodeGone(name);
+
+    const shy = startProbe(pw, ['--room', 'idle2', '--muted']);
+    const node2 = await pw.waitNode('alto-send.idle2', { inputs: 1 });
+    await waitFor(async () => (await sourceOutput(pw, 'alto-send.idle2'))?.muted === true, { message: 'pactl to show --muted' });
+    assert.equal((await pw.dump()).find((o) => o.id === node2.id)?.info?.params?.Props?.[0]?.mute, true);
+    await shy.child.kill_group('SIGTERM');
+    await pw.waitNodeGone('alto-send.idle2');
   });
 
   test('--source links that node; --muted starts muted', { timeout: 60000 }, async () => {
