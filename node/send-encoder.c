@@ -55,6 +55,7 @@ struct alto_send_encoder {
 	struct history_slot *history;
 	uint32_t history_mask;
 	uint64_t history_ns;
+	uint64_t rtcp_now;		/* CLOCK_MONOTONIC of the RTCP packet being handled */
 
 	uint64_t last_capture_ns;	/* capture time of the last sample of snd.last_ts's frame */
 	bool have_last;
@@ -121,7 +122,7 @@ static void history_store(struct alto_send_encoder *e, const uint8_t *buf, size_
 static void on_nack(void *data, uint32_t sender_ssrc, uint32_t media_ssrc, const uint16_t *seqs, size_t n)
 {
 	struct alto_send_encoder *e = data;
-	uint64_t now = monotonic_ns();
+	uint64_t now = e->rtcp_now;
 
 	(void)sender_ssrc;
 	if (!e->started || media_ssrc != e->snd.cfg.ssrc)
@@ -182,11 +183,17 @@ static const struct alto_rtcp_events rtcp_events = {
 
 int alto_send_encoder_handle_rtcp(struct alto_send_encoder *e, const uint8_t *buf, size_t len)
 {
+	return alto_send_encoder_handle_rtcp_at(e, buf, len, monotonic_ns());
+}
+
+int alto_send_encoder_handle_rtcp_at(struct alto_send_encoder *e, const uint8_t *buf, size_t len, uint64_t now)
+{
 	uint64_t before;
 	int res;
 
 	if (e == NULL || buf == NULL)
 		return -EINVAL;
+	e->rtcp_now = now;	/* for the callbacks of this parse */
 	before = e->st.retransmitted;
 	if ((res = alto_rtcp_parse(buf, len, &rtcp_events, e)) < 0)
 		return res;

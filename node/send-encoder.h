@@ -107,6 +107,10 @@ void alto_send_encoder_set_room_muted(struct alto_send_encoder *enc, bool muted)
  * receiver reports about it set the encoder's expected loss. Returns the
  * number of packets retransmitted, or -EBADMSG. */
 int alto_send_encoder_handle_rtcp(struct alto_send_encoder *enc, const uint8_t *buf, size_t len);
+/* The same at a given time (CLOCK_MONOTONIC ns) instead of now: the clock
+ * of the NACK history's age and resend interval (tests). */
+int alto_send_encoder_handle_rtcp_at(struct alto_send_encoder *enc, const uint8_t *buf, size_t len,
+		uint64_t now_ns);
 
 int alto_send_encoder_set_bitrate(struct alto_send_encoder *enc, int bitrate);
 
