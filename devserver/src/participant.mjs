@@ -47,6 +47,44 @@ export class PublishedTrack {
   }
 }
 
+/**
+ * What keeps an offer from being negotiated, checked before werift sees it (werift answers
+ * text that is not SDP with an empty session and then reports "connected"). Returns null for a
+ * usable offer, else {parse: why} or {negotiate: why}, the two outcomes livekit-server has:
+ *  - parse: not SDP. livekit-server's parser (pion/sdp) wants `v=0`, `o=`, `s=` in that order,
+ *    a `t=` before the first `m=`, and every line `x=...`; ParticipantImpl.HandleOffer logs
+ *    "could not parse offer" and drops the offer: no answer, nothing closed.
+ *  - negotiate: SDP without an m= section or without ICE credentials. livekit-server's
+ *    transport fails the negotiation (ExtractICECredential finds no ice-ufrag/ice-pwd) and
+ *    issues a full reconnect: leave{STATE_MISMATCH, RECONNECT}, socket closed.
+ */
+export function offerProblem(sdp) {
+  if (typeof sdp !== 'string' || sdp === '') return { parse: 'empty' };
+  const lines = sdp.split(/\r?\n/).filter((l) => l !== '');
+  if (lines[0] !== 'v=0') return { parse: 'the first line is not v=0' };
+  const bad = lines.findIndex((l) => !/^[a-z]=/.test(l));
+  if (bad >= 0) return { parse: `line ${bad + 1} is not of the form x=...` };
+  if (!lines[1].startsWith('o=') || !lines[2]?.startsWith('s=')) return { parse: 'no o= and s= lines after v=0' };
+  const firstMedia = lines.findIndex((l) => l.startsWith('m='));
+  if (!lines.slice(0, firstMedia < 0 ? lines.length : firstMedia).some((l) => l.startsWith('t='))) {
+    return { parse: 'no t= line' };
+  }
+  if (firstMedia < 0) return { negotiate: 'no m= section' };
+  if (!lines.some((l) => l.startsWith('a=ice-ufrag:')) || !lines.some((l) => l.startsWith('a=ice-pwd:'))) {
+    return { negotiate: 'no ICE credentials (a=ice-ufrag, a=ice-pwd)' };
+  }
+  return null;
+}
+
+/**
+ * Whether a werift PeerConnection has a DTLS transport up. werift's connectionState reports
+ * "connected" once every DTLS transport it has is up, which is also true when it has none
+ * (a remote description without media sections).
+ */
+export function dtlsUp(pc) {
+  return !!pc?.dtlsTransports?.some((t) => t.state === 'connected');
+}
+
 export class Participant {
   /**
    * opts: {grants (token.mjs joinGrants), claims, apiKey, singlePc, clientInfo, autoSubscribe,
@@ -81,6 +119,8 @@ export class Participant {
     this.closed = false;
     this.timers = new Set();
     this.primaryConnected = false;
+    /** DTLS transports watched for coming up after a premature "connected" (onPrimaryConnected) */
+    this.watched = new WeakSet();
     this.log = (msg) => server.log(`[${room.name}/${this.identity} ${this.sid}] ${msg}`);
     this.rtc = opts.createRtc(this);
   }
@@ -180,7 +220,10 @@ export class Participant {
       }
     });
     for (const req of joinRequest?.addTrackRequests ?? []) this.addTrack(req);
-    this.rtc.start(joinRequest);
+    const offer = joinRequest?.publisherOffer;
+    const offerUsable = !offer?.sdp || this.#acceptOffer(offer);
+    if (this.closed) return;
+    this.rtc.start(offerUsable ? joinRequest : undefined);
     if (this.autoSubscribe && this.grants.canSubscribe) for (const t of this.room.publishedTracks(this)) this.subscribe(t);
   }
 
@@ -214,7 +257,7 @@ export class Participant {
     this.sendRefreshToken();
     this.rtc.resume();
     // a v1 resume may carry the client's ICE-restart offer in the join request itself
-    if (joinRequest?.publisherOffer?.sdp) this.rtc.handleOffer(joinRequest.publisherOffer);
+    if (joinRequest?.publisherOffer?.sdp) this.offer(joinRequest.publisherOffer);
   }
 
   /**
@@ -257,9 +300,28 @@ export class Participant {
 
   // ---------------------------------------------------------------- media-side callbacks
 
-  /** The media side reports the primary PeerConnection reached ICE+DTLS connected. */
-  onPrimaryConnected() {
+  /** The primary PeerConnection's werift object, if it exists yet. */
+  primaryPc() {
+    if (this.singlePc) return this.rtc.sideOrNull?.pc;
+    return this.subscriberPrimary ? this.rtc.sub?.pc : this.rtc.pubOrNull?.pc;
+  }
+
+  /**
+   * The media side reports the primary PeerConnection "connected". It counts only with a DTLS
+   * transport up (see dtlsUp). Without one, the transports it has are watched and the first
+   * that comes up counts; one a later description brings makes werift report "connected" again.
+   */
+  onPrimaryConnected(pc = this.primaryPc()) {
     if (this.primaryConnected || this.closed) return;
+    if (!dtlsUp(pc)) {
+      this.log('primary peer connection reported connected without a DTLS transport up: not counted yet');
+      for (const t of pc?.dtlsTransports ?? []) {
+        if (this.watched.has(t)) continue;
+        this.watched.add(t);
+        t.onStateChange?.subscribe((state) => { if (state === 'connected') this.onPrimaryConnected(pc); });
+      }
+      return;
+    }
     this.primaryConnected = true;
     this.clearTimer(this.joinDeadline);
     this.state = ParticipantInfo_State.ACTIVE;
@@ -305,7 +367,7 @@ export class Participant {
   handle(req) {
     const { case: kase, value } = req.message;
     switch (kase) {
-      case 'offer': return this.rtc.handleOffer(value);
+      case 'offer': return this.offer(value);
       case 'answer': return this.rtc.handleAnswer(value);
       case 'trickle': return this.rtc.handleTrickle(value);
       case 'addTrack': return this.addTrack(value);
@@ -320,6 +382,27 @@ export class Participant {
       default:
         return undefined; // track_setting, subscription_permission, ...: accepted, no effect here
     }
+  }
+
+  /** A client offer (SessionDescription): to the media side if it can be negotiated. */
+  offer(sd) {
+    if (this.#acceptOffer(sd)) this.rtc.handleOffer(sd);
+  }
+
+  /**
+   * Check an offer as livekit-server does (see offerProblem). Not SDP: logged and dropped.
+   * Unusable SDP: the participant is told to rejoin (leave STATE_MISMATCH, RECONNECT).
+   */
+  #acceptOffer(sd) {
+    const problem = offerProblem(sd?.sdp);
+    if (!problem) return true;
+    if (problem.parse) {
+      this.log(`offer ${sd?.id ?? 0} dropped, could not parse it: ${problem.parse}`);
+    } else {
+      this.log(`offer ${sd?.id ?? 0} cannot be negotiated: ${problem.negotiate}: full reconnect`);
+      this.close(DisconnectReason.STATE_MISMATCH, LeaveRequest_Action.RECONNECT);
+    }
+    return false;
   }
 
   addTrack(req) {

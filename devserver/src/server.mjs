@@ -172,9 +172,11 @@ export class DevServer {
         return send(200, JSON.stringify({ track: sid, muted: muted === '1' }));
       }
       if (route.kind === 'stats') {
-        // ?gc=1 collects garbage first when node runs with --expose-gc (leak hunting)
-        if (url.searchParams.get('gc') === '1' && typeof globalThis.gc === 'function') globalThis.gc();
-        return send(200, JSON.stringify(this.stats()));
+        // ?gc=1 collects garbage first when node runs with --expose-gc (leak hunting);
+        // `collected` says whether it did, so a leak check cannot pass on uncollected numbers
+        const collect = url.searchParams.get('gc') === '1' && typeof globalThis.gc === 'function';
+        if (collect) globalThis.gc();
+        return send(200, JSON.stringify({ ...this.stats(), collected: collect }));
       }
       await this.#validate(req, url);
       return send(200, 'success');

@@ -49,14 +49,8 @@ describe('robustness: join/leave churn', { timeout: 240_000 }, () => {
     const host = interfaceAddress();
     assert.ok(host, 'this machine needs a non-loopback IPv4 interface for libwebrtc peers');
     // --expose-gc lets /debug/stats?gc=1 collect garbage before counting: a leak check, not a
-    // guess about when V8 feels like collecting. startDevServer spawns synchronously, so the
-    // variable is only seen by the server process (not by the peers started later).
-    const savedNodeOptions = process.env.NODE_OPTIONS;
-    process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --expose-gc`.trim();
-    const starting = startDevServer({ host });
-    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = savedNodeOptions;
-    server = await starting;
+    // guess about when V8 feels like collecting
+    server = await startDevServer({ host, nodeArgs: ['--expose-gc'] });
     pid = server.proc.child.pid;
     dir = tmpDir('alto-churn-');
     // warm up the code paths once (module loading and JIT are not leaks)
@@ -70,6 +64,7 @@ describe('robustness: join/leave churn', { timeout: 240_000 }, () => {
     await sleep(2000);
     baselineMb = rssMb(pid);
     baseStats = await stats(server);
+    assert.equal(baseStats?.collected, true, 'the server collects garbage before counting (nodeArgs --expose-gc)');
     churnStartedAt = Math.min(readWav(path.join(dir, 'steady-a.wav')).seconds, readWav(path.join(dir, 'steady-b.wav')).seconds);
   });
 
