@@ -10,6 +10,8 @@
 #define PERCENTILE		0.97
 #define PRIOR			0.5
 #define WINDOW_NS		2000000000ull	/* the floor is the min of 2-4 s */
+#define PEAK_MARGIN_NS		60000000ll	/* above the percentile: a peak */
+#define PEAK_PERIOD_NS		20000000000ull	/* peaks this close recur: they count */
 
 void alto_delay_estimator_init(struct alto_delay_estimator *e, uint32_t rate)
 {
@@ -56,13 +58,25 @@ void alto_delay_estimator_update(struct alto_delay_estimator *e, uint32_t ts, ui
 		e->cur_min = delay;
 	base = e->cur_min < e->prev_min ? e->cur_min : e->prev_min;
 	rel = delay - base;
+	e->n_packets++;
+	if (rel > rtp_time_ns(e, e->percentile) + PEAK_MARGIN_NS) {
+		if (!e->in_peak) {
+			e->in_peak = true;
+			e->peak_counts = e->have_peak && arrival_ns - e->peak_ns < PEAK_PERIOD_NS;
+			e->have_peak = true;
+			e->peak_ns = arrival_ns;
+		}
+		if (!e->peak_counts)
+			return;
+	} else {
+		e->in_peak = false;
+	}
 	bucket = rel / BUCKET_NS >= ALTO_DELAY_BUCKETS ? ALTO_DELAY_BUCKETS - 1 : (uint32_t)(rel / BUCKET_NS);
 
 	for (uint32_t b = 0; b < ALTO_DELAY_BUCKETS; b++)
 		e->hist[b] *= FORGET;
 	e->hist[bucket] += 1.0 - FORGET;
 	e->total = e->total * FORGET + (1.0 - FORGET);
-	e->n_packets++;
 
 	need = e->total * PERCENTILE;
 	for (uint32_t b = 0; b < ALTO_DELAY_BUCKETS; b++) {

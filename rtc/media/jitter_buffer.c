@@ -25,6 +25,7 @@
 #include "jitter_buffer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -53,6 +54,34 @@
 #define OVERFLOW_MARGIN		(80 * FRAMES_PER_MS)
 #define TARGET_MARGIN		(5 * FRAMES_PER_MS)
 #define TARGET_SLEW		4000		/* frames pulled per frame the target goes down */
+
+/* Excess (a burst after a stall, a target that came down): the buffer level
+ * is filtered (LEVEL_SMOOTHING_S, reset on jumps) and, above the target by
+ * ACCEL_START, decoded packets are time-compressed (accelerate) until it is
+ * within ACCEL_STOP of the target. See accelerate(). */
+#define LEVEL_SMOOTHING_S	0.5
+#define LEVEL_JUMP		(60 * FRAMES_PER_MS)
+#define ACCEL_START		(15 * FRAMES_PER_MS)
+#define ACCEL_STOP		(5 * FRAMES_PER_MS)
+/* After a burst (the level jumped up) the filter restarts from one reading,
+ * which is anywhere on the saw-tooth (a packet and the jitter wide): for a
+ * while the buffer keeps the excess to itself and the drift control holds
+ * its rate (get_delay: -EAGAIN); once the filter has settled, the bounds
+ * are narrower. */
+#define RECOVERY_FRAMES		(3 * RATE / 2)
+#define RECOVERY_SETTLE		(RATE / 2)
+#define RECOVERY_START		(4 * FRAMES_PER_MS)
+#define RECOVERY_STOP		0
+#define ACCEL_FAST		(4 * ACCEL_START)	/* above: two cuts a packet */
+#define ACCEL_MIN_LAG		(FRAMES_PER_MS * 5 / 2)	/* 2.5 ms: 400 Hz */
+#define ACCEL_MAX_LAG		(10 * FRAMES_PER_MS)	/* 10 ms: 100 Hz */
+#define ACCEL_DECIMATE		4			/* coarse lag search at 12 kHz */
+#define ACCEL_CORRELATION	0.9			/* as NetEq's accelerate */
+#define ACCEL_QUIET		1e-5			/* mean square under -50 dBFS */
+#define ACCEL_FORCE_AFTER	5			/* packets without a periodic cut */
+#define ACCEL_HOLD_IDLE		25			/* packets without any cut (too short
+							 * to cut): the drift control's again */
+#define ACCEL_MAX_CUTS		2
 
 #define MIN_PACKETS_MEASURED	50		/* before: the start delay is the target */
 
@@ -95,6 +124,7 @@ struct metrics {
 	atomic_uint_fast64_t packets, invalid, overflow;
 	atomic_uint_fast64_t lost, concealed, fec_recovered, red_recovered, late, duplicate;
 	atomic_uint_fast64_t dropped, underruns, resyncs, decode_errors, frames;
+	atomic_uint_fast64_t accelerated, accelerated_frames;
 	atomic_uint level_ms, target_ms;
 };
 
@@ -135,6 +165,14 @@ struct alto_jitter_buffer {
 		uint32_t goal;		/* what the jitter asks for; target follows it */
 		uint32_t slew_frames;	/* pulled since the target last stepped down */
 		uint32_t skip;		/* frames to discard from the next decoded packet */
+		bool have_level;
+		double level;		/* filtered fill after a pull, frames */
+		bool accelerating;	/* level - target above ACCEL_START, not yet under ACCEL_STOP */
+		uint32_t recovery;	/* frames left of the recovery after a burst */
+		uint32_t accel_idle;	/* packets decoded since the last cut */
+		uint32_t n_cuts;	/* cuts in pcm: from output frame cut_at[i] on, */
+		uint32_t cut_at[ACCEL_MAX_CUTS];	/* the audio is cut_len[i] later */
+		uint32_t cut_len[ACCEL_MAX_CUTS];
 		uint32_t pcm_pos, pcm_len;
 		/* where pcm came from: decoded (or FEC-rebuilt) audio of a received packet, or
 		 * concealment/silence; for alto_jitter_buffer_get_playout() */
@@ -147,6 +185,8 @@ struct alto_jitter_buffer {
 		struct alto_delay_estimator est;
 		struct stored_packet store[STORE_SLOTS];
 		float pcm[MAX_FRAMES * 2];
+		float mono[MAX_FRAMES];	/* accelerate's analysis signal */
+		float coarse[MAX_FRAMES / ACCEL_DECIMATE];
 	} c;
 
 	struct metrics m;
@@ -316,6 +356,11 @@ static void update_target(struct alto_jitter_buffer *jb)
 	if (target > jb->c.target || jb->c.state != STATE_PLAYING) {
 		jb->c.target = target;
 		jb->c.slew_frames = 0;
+	} else if (jb->c.target > target + ACCEL_START) {
+		/* far above (a stall's delays forgotten): down at once to near the
+		 * goal; accelerate() takes the excess away, and the rest slews */
+		jb->c.target = target + ACCEL_START / 2;
+		jb->c.slew_frames = 0;
 	}
 }
 
@@ -380,6 +425,9 @@ static void restart(struct alto_jitter_buffer *jb)
 	jb->c.last_len = 0;
 	jb->c.last_energy = 0.0;
 	jb->c.skip = 0;
+	jb->c.have_level = false;
+	jb->c.accelerating = false;
+	jb->c.recovery = 0;
 	alto_delay_estimator_new_timeline(&jb->c.est);
 }
 
@@ -629,6 +677,153 @@ static bool try_start(struct alto_jitter_buffer *jb, uint32_t want)
 	return true;
 }
 
+
+static bool recovery_settled(const struct alto_jitter_buffer *jb)
+{
+	return jb->c.recovery > 0 && jb->c.recovery <= RECOVERY_FRAMES - RECOVERY_SETTLE;
+}
+
+/* Normalized correlation of x[0..len) with x[lag..lag+len), step apart. */
+static double correlation(const float *x, uint32_t lag, uint32_t len)
+{
+	double xy = 0.0, xx = 0.0, yy = 0.0;
+
+	for (uint32_t i = 0; i < len; i++) {
+		xy += (double)x[i] * x[i + lag];
+		xx += (double)x[i] * x[i];
+		yy += (double)x[i + lag] * x[i + lag];
+	}
+	return xx > 0.0 && yy > 0.0 ? xy / sqrt(xx * yy) : 0.0;
+}
+
+/* The lag in [min_lag, max_lag] at which the analysis signal from frame
+ * `at` on repeats best: a coarse search on a 12 kHz copy, then the exact
+ * lag around it. *corr: its correlation. */
+static uint32_t best_lag(struct alto_jitter_buffer *jb, uint32_t at, uint32_t len,
+		uint32_t min_lag, uint32_t max_lag, double *corr)
+{
+	const float *x = jb->c.mono + at;
+	uint32_t m = len / ACCEL_DECIMATE, best = min_lag, lo, hi;
+	double best_c = -2.0;
+
+	for (uint32_t i = 0; i < m; i++) {
+		const float *q = x + (size_t)i * ACCEL_DECIMATE;
+		jb->c.coarse[i] = (q[0] + q[1] + q[2] + q[3]) * 0.25f;
+	}
+	for (uint32_t l = (min_lag + ACCEL_DECIMATE - 1) / ACCEL_DECIMATE;
+	     l * ACCEL_DECIMATE <= max_lag && 2 * l <= m; l++) {
+		double c = correlation(jb->c.coarse, l, l);
+		if (c > best_c) {
+			best_c = c;
+			best = l * ACCEL_DECIMATE;
+		}
+	}
+	lo = best > min_lag + ACCEL_DECIMATE ? best - ACCEL_DECIMATE : min_lag;
+	hi = best + ACCEL_DECIMATE < max_lag ? best + ACCEL_DECIMATE : max_lag;
+	best_c = -2.0;
+	for (uint32_t l = lo; l <= hi; l++) {
+		double c = correlation(x, l, l);
+		if (c > best_c) {
+			best_c = c;
+			best = l;
+		}
+	}
+	*corr = best_c;
+	return best;
+}
+
+/* Removes `lag` frames at frame `at` of the n in pcm: the two periods
+ * [at, at+lag) and [at+lag, at+2*lag) become one, faded from the first into
+ * the second, so that the waveform goes on without a step. In place: each
+ * write is at or before what is still to be read. */
+static void cut_period(struct alto_jitter_buffer *jb, uint32_t at, uint32_t lag, uint32_t n)
+{
+	const uint32_t ch = jb->cfg.channels;
+	float *x = jb->c.pcm;
+
+	for (uint32_t i = 0; i < lag; i++) {
+		float w = (float)(i + 1) / (float)(lag + 1);
+		for (uint32_t c = 0; c < ch; c++) {
+			size_t k = (size_t)(at + i) * ch + c;
+			x[k] = x[k] * (1.0f - w) + x[k + (size_t)lag * ch] * w;
+		}
+		jb->c.mono[at + i] = jb->c.mono[at + i] * (1.0f - w) + jb->c.mono[at + i + lag] * w;
+	}
+	memmove(x + (size_t)(at + lag) * ch, x + (size_t)(at + 2 * lag) * ch,
+			(size_t)(n - at - 2 * lag) * ch * sizeof(float));
+	memmove(jb->c.mono + at + lag, jb->c.mono + at + 2 * lag,
+			(size_t)(n - at - 2 * lag) * sizeof(float));
+}
+
+/* Time compression of one decoded packet of n frames while the buffer is
+ * too full (NetEq's "accelerate"): removes whole pitch periods where the
+ * signal repeats (correlation >= 0.9: voiced speech, tones: no audible
+ * change but the duration), anything where it is quiet (< -50 dBFS), and,
+ * when nothing periodic came for ACCEL_FORCE_AFTER packets (music, noise),
+ * the best-matching stretch anyway so that the excess still goes. At most
+ * half of the packet, one cut (two far above the target), never more than
+ * the excess. Returns the frames left. */
+static uint32_t accelerate(struct alto_jitter_buffer *jb, uint32_t n)
+{
+	const uint32_t ch = jb->cfg.channels;
+	double excess = jb->c.level - jb->c.target;
+	double stop = recovery_settled(jb) ? RECOVERY_STOP : ACCEL_STOP;
+	uint32_t budget, removed = 0, at = 0, cuts = excess > ACCEL_FAST ? ACCEL_MAX_CUTS : 1;
+	bool quiet;
+
+	if (excess < stop + ACCEL_MIN_LAG) {
+		jb->c.accelerating = false;
+		return n;
+	}
+	budget = (uint32_t)(excess - stop);
+	for (uint32_t i = 0; i < n; i++) {
+		float v = jb->c.pcm[(size_t)i * ch];
+		if (ch == 2)
+			v = (v + jb->c.pcm[(size_t)i * ch + 1]) * 0.5f;
+		jb->c.mono[i] = v;
+	}
+	quiet = energy(jb->c.mono, n) < ACCEL_QUIET;
+
+	while (jb->c.n_cuts < cuts) {
+		uint32_t room = n - removed - at, lag;
+		uint32_t max_lag = room / 2;
+		double corr;
+
+		if (max_lag > ACCEL_MAX_LAG)
+			max_lag = ACCEL_MAX_LAG;
+		if (max_lag > budget - removed)
+			max_lag = budget - removed;
+		if (max_lag > n / 2 - removed)
+			max_lag = n / 2 - removed;
+		if (max_lag < ACCEL_MIN_LAG)
+			break;
+		if (quiet) {
+			lag = max_lag;
+		} else {
+			lag = best_lag(jb, at, room, ACCEL_MIN_LAG, max_lag, &corr);
+			if (corr < ACCEL_CORRELATION && jb->c.accel_idle < ACCEL_FORCE_AFTER)
+				break;
+		}
+		cut_period(jb, at, lag, n - removed);
+		jb->c.cut_at[jb->c.n_cuts] = at + lag / 2;
+		jb->c.cut_len[jb->c.n_cuts] = lag;
+		jb->c.n_cuts++;
+		removed += lag;
+		at += lag;
+		jb->c.accel_idle = 0;
+	}
+	if (removed == 0) {
+		jb->c.accel_idle++;
+		return n;
+	}
+	/* the filter knows what went (NetEq's buffer level filter subtracts the
+	 * time-stretched samples too): no lag, no overshoot */
+	jb->c.level -= removed;
+	count(&jb->m.accelerated, 1);
+	count(&jb->m.accelerated_frames, removed);
+	return n - removed;
+}
+
 static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packet *p)
 {
 	int n = alto_opus_decode(jb->c.decoder, p->data, p->len, jb->c.pcm, MAX_FRAMES);
@@ -657,6 +852,8 @@ static uint32_t decode_packet(struct alto_jitter_buffer *jb, struct stored_packe
 		jb->c.pcm_ts += skip;
 		jb->c.skip = 0;
 	}
+	if (jb->c.accelerating)
+		n = (int)accelerate(jb, (uint32_t)n);
 	jb->c.starving = false;
 	jb->c.dtx_idle = false;
 	jb->c.in_gap = false;
@@ -856,6 +1053,8 @@ static void check_overflow(struct alto_jitter_buffer *jb, uint32_t n_frames)
 	if (jb->c.state != STATE_PLAYING || jb->c.n_stored == 0 ||
 	    fill_frames(jb) - n_frames <= 2 * (int64_t)jb->c.target + OVERFLOW_MARGIN)
 		return;
+	/* the target remains (more, by where on its saw-tooth the level is:
+	 * the recovery after the burst takes that away, see filter_level()) */
 	start = jb->c.highest_end - jb->c.target - n_frames;
 	for (uint32_t i = 0; i < STORE_SLOTS && jb->c.n_stored > 0; i++) {
 		p = lookup(jb, jb->c.next_seq);
@@ -874,6 +1073,9 @@ static void check_overflow(struct alto_jitter_buffer *jb, uint32_t n_frames)
 	if ((p = lookup(jb, jb->c.next_seq)) != NULL)
 		jb->c.next_ts = p->ts;
 	jb->c.pcm_pos = jb->c.pcm_len = 0;
+	/* the excess is gone: the level filter starts again from the next reading */
+	jb->c.have_level = false;
+	jb->c.accelerating = false;
 	count(&jb->m.resyncs, 1);
 }
 
@@ -915,6 +1117,50 @@ static void trim_excess(struct alto_jitter_buffer *jb, int64_t excess)
 	}
 }
 
+/* RTP time of frame i of pcm: later by what accelerate() cut before it. */
+static uint32_t pcm_frame_ts(const struct alto_jitter_buffer *jb, uint32_t i)
+{
+	uint32_t ts = jb->c.pcm_ts + i;
+
+	for (uint32_t k = 0; k < jb->c.n_cuts; k++)
+		if (i >= jb->c.cut_at[k])
+			ts += jb->c.cut_len[k];
+	return ts;
+}
+
+/* After a pull: the filtered buffer level (the fill saw-tooths by a packet
+ * and a pull, and beats between them over ~0.3 s) and whether to time-compress
+ * the next packets. Only while audio flows: a silence gap moves the delay to
+ * the target itself. */
+static void filter_level(struct alto_jitter_buffer *jb, uint32_t n_frames, int64_t fill)
+{
+	double alpha = (double)n_frames / (RATE * LEVEL_SMOOTHING_S);
+	double start = ACCEL_START, stop = ACCEL_STOP;
+
+	jb->c.recovery = jb->c.recovery > n_frames ? jb->c.recovery - n_frames : 0;
+	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle)
+		return;
+	if (!jb->c.have_level || fabs((double)fill - jb->c.level) > LEVEL_JUMP) {
+		/* a burst, a drop, a start: averaging across it would lag */
+		if (jb->c.have_level && (double)fill > jb->c.level)
+			jb->c.recovery = RECOVERY_FRAMES;
+		jb->c.level = (double)fill;
+		jb->c.have_level = true;
+	} else {
+		jb->c.level += (alpha > 1.0 ? 1.0 : alpha) * ((double)fill - jb->c.level);
+	}
+	if (recovery_settled(jb)) {
+		start = RECOVERY_START;
+		stop = RECOVERY_STOP;
+	}
+	if (!jb->c.accelerating && jb->c.level > (double)jb->c.target + start) {
+		jb->c.accelerating = true;
+		jb->c.accel_idle = 0;
+	} else if (jb->c.accelerating && jb->c.level < (double)jb->c.target + stop) {
+		jb->c.accelerating = false;
+	}
+}
+
 int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t n_frames)
 {
 	const uint32_t ch = jb ? jb->cfg.channels : 1;
@@ -934,6 +1180,7 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 
 		if (jb->c.pcm_pos == jb->c.pcm_len) {
 			jb->c.pcm_from_packet = false;	/* produce() says otherwise */
+			jb->c.n_cuts = 0;
 			jb->c.pcm_len = produce(jb, n_frames - done);
 			jb->c.pcm_pos = 0;
 		}
@@ -946,7 +1193,7 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 		done += n;
 		if (jb->c.pcm_from_packet) {
 			jb->c.played_packet = true;
-			jb->c.played_ts = jb->c.pcm_ts + jb->c.pcm_pos - 1;
+			jb->c.played_ts = pcm_frame_ts(jb, jb->c.pcm_pos - 1);
 			jb->c.played_arrival_ns = jb->c.pcm_arrival_ns;
 		}
 	}
@@ -954,6 +1201,7 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 	if (jb->c.state == STATE_PLAYING)
 		slew_target(jb, n_frames);
 	fill = fill_frames(jb);
+	filter_level(jb, n_frames, fill);
 	count(&jb->m.frames, n_frames);
 	atomic_store_explicit(&jb->m.level_ms, (unsigned)(fill / FRAMES_PER_MS), memory_order_relaxed);
 	atomic_store_explicit(&jb->m.target_ms, jb->c.target / FRAMES_PER_MS, memory_order_relaxed);
@@ -970,8 +1218,12 @@ int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_fr
 	if (target_frames)
 		*target_frames = jb->c.target;
 	/* an empty store is a valid (low) reading while audio flows; not while
-	 * the sender is silent or we are concealing */
-	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle)
+	 * the sender is silent or we are concealing, nor while time compression
+	 * takes an excess away (the drift control would chase it, wind up, and
+	 * overshoot once it is gone) */
+	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle ||
+	    (jb->c.accelerating && jb->c.accel_idle < ACCEL_HOLD_IDLE) ||
+	    (jb->c.recovery > 0 && jb->c.level >= jb->c.target))
 		return -EAGAIN;
 	return 0;
 }
@@ -1013,6 +1265,8 @@ void alto_jitter_buffer_get_metrics(const struct alto_jitter_buffer *jb,
 		.resyncs = LOAD(resyncs),
 		.decode_errors = LOAD(decode_errors),
 		.frames = LOAD(frames),
+		.accelerated = LOAD(accelerated),
+		.accelerated_frames = LOAD(accelerated_frames),
 		.level_ms = LOAD(level_ms),
 		.target_ms = LOAD(target_ms),
 	};

@@ -74,6 +74,8 @@ struct alto_jitter_buffer_metrics {
 	uint64_t resyncs;		/* restarts: new SSRC, big jumps, overflow */
 	uint64_t decode_errors;
 	uint64_t frames;		/* frames pulled */
+	uint64_t accelerated;		/* packets time-compressed to bring an excess down */
+	uint64_t accelerated_frames;	/*   frames they lost so */
 	uint32_t level_ms;		/* buffered audio after the last pull */
 	uint32_t target_ms;		/* current target delay */
 };

@@ -13,6 +13,13 @@
 #define MAX_DEVIATION	0.005
 #define SMOOTHING_S	1.0
 #define JUMP_MS		80.0
+/* Beyond this (smoothed) error the DLL holds what it learnt: such an error
+ * is not drift (a burst, a target that moved) and integrating even its
+ * clamped part for seconds winds the DLL up by tenths of a per mille, which
+ * then takes tens of seconds to unwind around the target. */
+#ifndef HOLD_MS
+#define HOLD_MS		10.0
+#endif
 /* rate change per second of error beyond max_error: 0.5 = 1 % for 20 ms */
 #ifndef LARGE_GAIN
 #define LARGE_GAIN	0.5
@@ -26,7 +33,9 @@ int alto_rate_control_init(struct alto_rate_control *rc, uint32_t rate)
 	spa_dll_init(&rc->dll);
 	rc->rate = rate;
 	rc->max_error = MAX_ERROR_MS * rate / 1000.0;
+	rc->hold_error = HOLD_MS * rate / 1000.0;
 	rc->corr = 1.0;
+	rc->drift = 1.0;
 	return 0;
 }
 
@@ -64,10 +73,13 @@ double alto_rate_control_update(struct alto_rate_control *rc, double delay, doub
 	error = rc->error;
 	small = error > rc->max_error ? rc->max_error : error < -rc->max_error ? -rc->max_error : error;
 	large = error - small;
-	/* The DLL integrates only the small part: it learns the clock drift
-	 * without winding up when the target moves by tens of ms; the rest is
-	 * corrected proportionally, which cannot overshoot. */
-	rc->corr = spa_dll_update(&rc->dll, small) - large * LARGE_GAIN / rc->rate;
+	/* The DLL integrates only the small part, and only near the target: it
+	 * learns the clock drift without winding up when the target moves by
+	 * tens of ms or a burst comes; the rest is corrected proportionally,
+	 * which cannot overshoot. */
+	if (fabs(error) <= rc->hold_error)
+		rc->drift = spa_dll_update(&rc->dll, small);
+	rc->corr = rc->drift - large * LARGE_GAIN / rc->rate;
 	if (rc->corr > 1.0 + MAX_DEVIATION)
 		rc->corr = 1.0 + MAX_DEVIATION;
 	if (rc->corr < 1.0 - MAX_DEVIATION)

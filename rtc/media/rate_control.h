@@ -25,8 +25,10 @@ struct alto_rate_control {
 	uint32_t rate;
 	uint32_t quantum;
 	double max_error;	/* frames the DLL sees at most */
+	double hold_error;	/* beyond: the DLL holds its rate */
 	bool have_delay;
 	double error;		/* smoothed target - delay, frames */
+	double drift;		/* the DLL's rate: the learnt clock ratio */
 	double corr;
 };
 

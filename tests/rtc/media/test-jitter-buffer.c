@@ -444,9 +444,12 @@ static void test_stall_then_burst(void)
 	CHECK_EQ(m.underruns, 1);
 	CHECK(m.dropped > 0);		/* the stale half second is not all played late */
 	CHECK(m.resyncs >= 1);
-	/* the target rose with the spike, then decays: settled by 12 s */
-	CHECK_EQ(bad_tone_windows(&f.sim, 12.0, 20, 1.0, 0), 0);
-	CHECK(f.sim.delay_max_ms > 400);
+	/* one stall does not raise the target (delay_estimator.h, peaks), the
+	 * excess went at once: the drift control never saw the burst, and the
+	 * tone is right again within a second */
+	CHECK(m.target_ms < 50);
+	CHECK(f.sim.delay_max_ms < m.target_ms + 40);
+	CHECK_EQ(bad_tone_windows(&f.sim, 7.0, 20, 1.0, 0), 0);
 	CHECK(m.level_ms <= m.target_ms + 40);
 	teardown(&f);
 }
