@@ -144,7 +144,9 @@ describe('robustness: join/leave churn', { timeout: 240_000 }, () => {
     assert.doesNotMatch(server.stderr, /uncaught exception|unhandled rejection/, 'no exception escaped a handler');
     assert.deepEqual(counts.rawFailures, [], 'every bare join answered');
     assert.deepEqual(counts.nodeFailures, [], 'every rtc-node peer joined and published');
-    assert.ok(counts.rawJoins > CHURN_MS / 1000 * 5, `${counts.rawJoins} bare joins in ${CHURN_MS / 1000} s`);
+    // the churn did happen (not a speed check: ~750 on an idle 2-core machine, ~300 on one
+    // running other builds at a load average of 15)
+    assert.ok(counts.rawJoins > CHURN_MS / 1000 * 2, `${counts.rawJoins} bare joins in ${CHURN_MS / 1000} s`);
     assert.ok(counts.nodeRuns >= CHURN_MS / 10_000, `${counts.nodeRuns} rtc-node runs`);
   });
 
