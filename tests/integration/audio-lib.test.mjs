@@ -2,21 +2,22 @@
 // WAV files written by a third party (sox), so a level the other tests assert on means what it says.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   readWav, writeWav, sine, noise, mix, slice, rms, rmsDb, peak, toneLevel, toneAmplitude,
   dominantFrequency, alignAndCorrelate, correlationAt, envelope, dB, fromDb, steadyToneLevel, blockToneLevels,
 } from '../lib/audio.mjs';
-import { run, killAll } from '../lib/procs.mjs';
+import { run } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 
 const near = (actual, expected, tol, what) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} not within ${tol} of ${expected}`);
 
 describe('audio library', () => {
   const dir = mkdtempSync(join(tmpdir(), 'alto-audio-'));
-  after(async () => { await killAll(); rmSync(dir, { recursive: true, force: true }); });
+  after(() => teardown({ dirs: [dir] }));
 
   test('dB conversions', () => {
     near(dB(1), 0, 1e-9, 'dB(1)');

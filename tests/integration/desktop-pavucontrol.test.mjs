@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOP } from '../lib/pipewire.mjs';
-import { killAll, run, waitFor } from '../lib/procs.mjs';
+import { run, waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
@@ -47,13 +48,7 @@ describe('pavucontrol shows the room: one playback stream per participant, by na
     });
     await waitParticipantNodes(pw, ROOM, PEERS.map((p) => p.identity));
   });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ stops, server, pw, dirs: [dir] }));
 
   test('pactl: one room sink "LiveKit: standup", each participant a sink input on it, named, application alto',
     { timeout: 60_000 }, async () => {

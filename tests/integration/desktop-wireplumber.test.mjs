@@ -10,9 +10,10 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, waitFor } from '../lib/procs.mjs';
+import { waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
@@ -91,12 +92,8 @@ describe('WirePlumber restores each participant\'s volume', () => {
     await startPerson(BOB);
   });
   after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
     const runtimeDir = pw?.dir;
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await teardown({ stops, server, pw, dirs: [dir] });
     // dbus-run-session starts dbus-daemon itself: nothing that ran against this daemon may remain
     const left = runtimeDir ? processesWithEnv('XDG_RUNTIME_DIR', runtimeDir) : [];
     assert.deepEqual(left, [], `left behind: ${left.join(', ')}`);

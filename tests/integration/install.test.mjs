@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, killAll, onExitSync } from '../lib/procs.mjs';
+import { run, onExitSync } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { BUILD, SYSTEM_SPA_DIR, startPipewire } from '../lib/pipewire.mjs';
 import { startDevServer, startPeer } from '../../devserver/testlib/index.mjs';
 import { moduleDropIn, secretFile, waitParticipantNodes, SYSTEM_MODULE_DIR } from './module-helpers.mjs';
@@ -46,7 +47,7 @@ describe('meson install', () => {
     await run('meson', ['install', '-C', BUILD, '--destdir', dest, '--no-rebuild', '--quiet'], { timeout: 120_000 });
     unitPath = inDest(join(await pkgDir('systemd', 'systemduserunitdir', opts.prefix), 'alto-livekit.service'));
   });
-  after(async () => { await killAll(); rmSync(dest, { recursive: true, force: true }); });
+  after(() => teardown({ dirs: [dest] }));
 
   test('puts every file where PipeWire, systemd and man look for it', { timeout: 60_000 }, async () => {
     const spaDir = await pkgDir('libspa-0.2', 'plugindir', opts.prefix);

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPipewire, spaJson, spaFloat, BUILD } from '../lib/pipewire.mjs';
 import { readWav, slice, steadyToneLevel, blockToneLevels, describeLevels } from '../lib/audio.mjs';
-import { killAll, waitFor } from '../lib/procs.mjs';
+import { waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 
 const PLUGIN = join(BUILD, 'spa-plugin', 'alto', 'libspa-alto.so');
 const SETTLE = 0.3;          // seconds at the start of a recording left out of measurements
@@ -53,10 +54,7 @@ describe('alto.mixer in a PipeWire daemon', () => {
   before(async () => {
     pw = await startPipewire({ name: 'mixer' });
   });
-  after(async () => {
-    await pw?.stop();
-    await killAll();
-  });
+  after(() => teardown({ pw }));
 
   test('the node loads through spa-node-factory with one output port per channel', { timeout: 60000 }, async () => {
     assert.ok(existsSync(PLUGIN), `the mixer plugin is not built: ${PLUGIN} (./run build)`);

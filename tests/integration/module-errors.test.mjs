@@ -7,9 +7,10 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, killGroup, waitFor } from '../lib/procs.mjs';
+import { killGroup, waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import {
   startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes, moduleLog, moduleDir,
@@ -63,13 +64,7 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
     dropIns['60-refused.conf'] = moduleDropIn({ ...base, room: 'refused', 'api.secret.file': secretFile(dir, { secret: 'not-the-secret', name: 'wrong.secret' }) });
     pw = await startPipewireWithDropIns({ name: 'module-errors', dropIns });
   });
-  after(async () => {
-    await peer?.stop().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ stops: [() => peer?.stop()], server, pw, dirs: [dir] }));
 
   test('each bad drop-in is left out with its reason in one error line; the good room joins', { timeout: 90_000 }, async () => {
     await waitParticipantNodes(pw, 'good', ['alice']);

@@ -5,8 +5,8 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { killAll, waitFor } from '../lib/procs.mjs';
+import { waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
@@ -43,13 +43,7 @@ describe('libpipewire-module-alto options and property overrides', () => {
       },
     });
   });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ stops, server, pw, dirs: [dir] }));
 
   test('stream.props on the room node, participant.props on the streams (not their names or facts)',
     { timeout: 90_000 }, async () => {

@@ -6,8 +6,8 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { killAll, killGroup, waitFor } from '../lib/procs.mjs';
+import { killGroup, waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
@@ -58,13 +58,7 @@ describe('libpipewire-module-alto from a conf drop-in', () => {
       },
     });
   });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ stops, server, pw, dirs: [dir] }));
 
   test('joins the room: each participant a stream named after them, on its own mixer input, every tone at its level',
     { timeout: 120_000 }, async () => {

@@ -6,10 +6,11 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPipewire, TOP } from '../lib/pipewire.mjs';
-import { killAll, killGroup, waitFor } from '../lib/procs.mjs';
+import { killGroup, waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { TONE_DBFS, toneLevelNear, recordPorts, tonePeers } from './receive-helpers.mjs';
 import { moduleDropIn, secretFile, waitParticipantNodes, moduleDir } from './module-helpers.mjs';
@@ -36,13 +37,7 @@ describe('pipewire -c alto-livekit.conf with two rooms', () => {
     }
     pw = await startPipewire({ name: 'standalone' });
   });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ stops, server, pw, dirs: [dir] }));
 
   test('two drop-ins: two rooms, each its own mixer and streams, no name twice', { timeout: 120_000 }, async () => {
     const conf = join(dir, 'alto-livekit.conf');

@@ -21,6 +21,7 @@ import {
   DisconnectReason, ReconnectResponse, Pong, response,
 } from '../../devserver/src/proto.mjs';
 import { startDevServer, tmpDir, mintToken } from '../../devserver/testlib/index.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startAlto, runAlto, altoAsanBin, sanitizerReport, unusedPort, stderrLines } from './signaling-helpers.mjs';
 
 const { gunzipSync } = await import('node:zlib');
@@ -115,9 +116,7 @@ describe('alto join against misbehaving servers (ASan + UBSan build)', () => {
   let bin;
   const stops = [];
   before(() => { bin = altoAsanBin(); });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-  });
+  after(() => teardown({ stops }));
   const fake = async (opts) => {
     const f = await startFake(opts);
     stops.push(() => f.stop());

@@ -6,13 +6,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, startPeer } from '../../devserver/testlib/index.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startAlto } from './signaling-helpers.mjs';
 
 describe('alto join reconnects', () => {
   const stops = [];
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-  });
+  after(() => teardown({ stops }));
 
   test('dev server killed and restarted on the same port: reconnecting, then back in the room with the participants',
     { timeout: 120_000 }, async () => {

@@ -6,16 +6,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevServer, startPeer, connectSignal, mintToken, lk } from '../../devserver/testlib/index.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startAlto, runAlto } from './signaling-helpers.mjs';
 
 describe('alto join follows a room', () => {
   let server;
   const stops = [];
   before(async () => { server = await startDevServer(); });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-  });
+  after(() => teardown({ stops, server }));
   const peer = (o) => {
     const p = startPeer({ url: server.url, ...o });
     stops.push(() => p.stop());
