@@ -35,6 +35,8 @@ struct send_session {
 
 	/* main loop */
 	struct alto_send_stream *stream;
+	char *stream_node_name;			/* NULL: the stream's default */
+	char *stream_description;		/* NULL: the stream's default */
 
 	/* network thread */
 	struct alto_signal_client *client;
@@ -116,6 +118,8 @@ static void create_stream_main(void *owner, void *item)
 	struct send_session *ss = c->ss;
 	struct alto_send_stream_config cfg = {
 		.room = ss->cfg.room,
+		.node_name = ss->stream_node_name,
+		.description = ss->stream_description,
 		.source = ss->cfg.source,
 		.muted = alto_send_ring_get_muted(ss->ring),
 		.props = ss->stream_props ? &ss->stream_props->dict : NULL,
@@ -736,6 +740,18 @@ void send_session_net_shutdown(struct send_session *ss)
 	ss->pc = NULL;
 }
 
+int send_session_set_stream_names(struct send_session *ss, const char *node_name,
+		const char *description)
+{
+	spa_return_val_if_fail(ss != NULL, -EINVAL);
+	g_free(ss->stream_node_name);
+	g_free(ss->stream_description);
+	/* g_strdup aborts rather than fail */
+	ss->stream_node_name = g_strdup(node_name);
+	ss->stream_description = g_strdup(description);
+	return 0;
+}
+
 void send_session_destroy(struct send_session *ss)
 {
 	if (ss == NULL)
@@ -743,6 +759,8 @@ void send_session_destroy(struct send_session *ss)
 	/* the stream first: no process() writes into the ring after this */
 	alto_send_stream_destroy(ss->stream);
 	alto_send_ring_destroy(ss->ring);
+	g_free(ss->stream_node_name);
+	g_free(ss->stream_description);
 	g_free(ss->track_sid);
 	g_free((char *)ss->cfg.room);
 	g_free((char *)ss->cfg.source);

@@ -72,6 +72,13 @@ struct send_session *send_session_new(const struct send_session_config *cfg, str
 		struct alto_handoff *handoff, GMainContext *net_context,
 		const struct send_session_host *host, void *host_data);
 
+/* Main loop, before the stream exists (the room session calls it before its
+ * network side starts): the send stream's node.name and node.description,
+ * for the stream made next; NULL: the defaults ("alto-send.<room>",
+ * "LiveKit: <room> (send)"). Copied. 0 or -EINVAL. */
+int send_session_set_stream_names(struct send_session *ss, const char *node_name,
+		const char *description);
+
 /* Network thread, before it stops: the encoder and the publisher PC go. */
 void send_session_net_shutdown(struct send_session *ss);
 /* Main loop, after the network thread has stopped and the handoff is gone:

@@ -497,7 +497,10 @@ struct alto_send_stream *alto_send_stream_new(struct pw_core *core, struct alto_
 		make_node_name(s->node_name, sizeof(s->node_name), cfg->room);
 	if (cfg->source && (s->source = strdup(cfg->source)) == NULL)
 		goto error_errno;
-	snprintf(desc, sizeof(desc), "LiveKit: %s (send)", cfg->room);
+	if (cfg->description)
+		snprintf(desc, sizeof(desc), "%s", cfg->description);
+	else
+		snprintf(desc, sizeof(desc), "LiveKit: %s (send)", cfg->room);
 
 	props = pw_properties_new(
 		PW_KEY_MEDIA_TYPE, "Audio",

@@ -37,6 +37,7 @@ struct alto_send_stream;
 struct alto_send_stream_config {
 	const char *room;		/* the room's name: node name and description */
 	const char *node_name;		/* NULL: "alto-send.<room>" */
+	const char *description;	/* node.description, media.name; NULL: "LiveKit: <room> (send)" */
 	const char *source;		/* node.name or id to link from; NULL: the session manager's choice */
 	bool muted;			/* start muted */
 	const struct spa_dict *props;	/* over alto's stream properties (module send.props); may be NULL */

@@ -17,6 +17,8 @@ function startProbe(pw, args) {
   const child = pw.spawn(PROBE, args, { stdio: ['pipe', 'pipe', 'pipe'], name: 'send-stream-probe' });
   const events = [];
   let buf = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
   child.stdout.on('data', (d) => {
     buf += d;
     let i;
@@ -29,6 +31,16 @@ function startProbe(pw, args) {
   return {
     child,
     events,
+    get stderr() { return stderr; },
+    /** The probe's node (pw.waitNode); a failure says what the probe printed on stderr. */
+    async node(name) {
+      try {
+        return await pw.waitNode(name, { inputs: 1, timeout: 30_000 });
+      } catch (e) {
+        e.message += `\n--- send-stream-probe stderr ---\n${stderr.slice(-3000)}\n--- exit: ${JSON.stringify(child.exitCode ?? child.signalCode)}`;
+        throw e;
+      }
+    },
     command: (line) => child.stdin.write(`${line}\n`),
     // the next `count` level windows after now
     async levels(count, { timeout = 15000 } = {}) {
@@ -43,7 +55,12 @@ function startProbe(pw, args) {
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * The tone's level in the best of these 0.5 s windows. A loaded machine glitches some windows (an
+ * xrun in the graph, the probe's loop late): a glitch only lowers a window's tone level, while a
+ * wrong gain or a wrong channel moves every window, so the best one is what is compared.
+ */
+const bestTone = (levels) => Math.max(...levels.map((l) => l.tone_dbfs));
 
 async function sourceOutput(pw, nodeName) {
   const r = await pw.run('pactl', ['list', 'source-outputs']);
@@ -62,7 +79,7 @@ describe('send stream', () => {
   test('a capture stream named after the room carries what is routed into it; mute both ways', { timeout: 90000 }, async () => {
     const probe = startProbe(pw, ['--room', 'Team Room']);
     const name = 'alto-send.Team_Room';
-    const node = await pw.waitNode(name, { inputs: 1 });
+    const node = await probe.node(name);
     assert.equal(node.mediaClass, 'Stream/Input/Audio');
     assert.equal(node.description, 'LiveKit: Team Room (send)');
     assert.equal(node.props['livekit.room'], 'Team Room');
@@ -70,8 +87,8 @@ describe('send stream', () => {
 
     const tone = await pw.play({ freq: 440, amplitude: 0.25, seconds: 60 }, { nodeName: 'mic-tone', to: name });
     await probe.levels(2);                      // the graph starting up
-    const on = await probe.levels(4);
-    const level = median(on.map((l) => l.tone_dbfs));
+    const on = await probe.levels(6);
+    const level = bestTone(on);
     assert.ok(Math.abs(level - -12.04) < 1, `tone through the send stream at ${level} dBFS, sent -12.04`);
 
     // pavucontrol's mute button is this pactl call
@@ -88,8 +105,8 @@ describe('send stream', () => {
     await pw.run('pactl', ['set-source-output-mute', String(so.index), '0']);
     await probe.waitEvent((e) => e.event === 'mute' && e.muted === false, 'the stream to report unmuted');
     await probe.levels(1);
-    const back = await probe.levels(2);
-    assert.ok(Math.abs(median(back.map((l) => l.tone_dbfs)) - -12.04) < 1, 'the tone is back after unmute');
+    const back = await probe.levels(4);
+    assert.ok(Math.abs(bestTone(back) - -12.04) < 1, `the tone is back after unmute: ${bestTone(back)} dBFS`);
 
     // a mute from the room shows on the stream, for pactl/pavucontrol too
     probe.command('mute');
@@ -117,7 +134,7 @@ describe('send stream', () => {
     // itself (send-stream.c): pactl and pw-dump must show the mute while nothing is linked
     const probe = startProbe(pw, ['--room', 'idle']);
     const name = 'alto-send.idle';
-    const node = await pw.waitNode(name, { inputs: 1 });
+    const node = await probe.node(name);
     const so = await waitFor(() => sourceOutput(pw, name), { message: 'the stream in pactl list source-outputs' });
     assert.equal(so.muted, false);
     assert.ok(!(await pw.links()).some((l) => l.inputNode === name), 'nothing linked');
@@ -147,12 +164,16 @@ describe('send stream', () => {
     await probe.child.kill_group('SIGTERM');
     await pw.waitNodeGone(name);
 
-    const shy = startProbe(pw, ['--room', 'idle2', '--muted']);
-    const node2 = await pw.waitNode('alto-send.idle2', { inputs: 1 });
-    await waitFor(async () => (await sourceOutput(pw, 'alto-send.idle2'))?.muted === true, { message: 'pactl to show --muted' });
+    // (and the names a room session gives when its room is joined twice in one graph)
+    const name2 = 'alto-send.idle2@shy';
+    const shy = startProbe(pw, ['--room', 'idle2', '--muted', '--node-name', name2, '--description', 'LiveKit: idle2 (shy, send)']);
+    const node2 = await shy.node(name2);
+    assert.equal(node2.description, 'LiveKit: idle2 (shy, send)');
+    assert.equal(node2.props['media.name'], 'LiveKit: idle2 (shy, send)');
+    await waitFor(async () => (await sourceOutput(pw, name2))?.muted === true, { message: 'pactl to show --muted' });
     assert.equal((await pw.dump()).find((o) => o.id === node2.id)?.info?.params?.Props?.[0]?.mute, true);
     await shy.child.kill_group('SIGTERM');
-    await pw.waitNodeGone('alto-send.idle2');
+    await pw.waitNodeGone(name2);
   });
 
   test('--source links that node; --muted starts muted', { timeout: 60000 }, async () => {
@@ -169,8 +190,8 @@ describe('send stream', () => {
 
     probe.command('unmute');
     await probe.levels(1);
-    const on = await probe.levels(3);
-    const level = median(on.map((l) => l.tone_dbfs));
+    const on = await probe.levels(4);
+    const level = bestTone(on);
     assert.ok(Math.abs(level - -12.04) < 1, `660 Hz from --source at ${level} dBFS, sent -12.04`);
     await src.stop();
   });

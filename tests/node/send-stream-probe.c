@@ -9,7 +9,7 @@
  *   {"event":"level","rms_dbfs":-15.1,"tone_dbfs":-12.0,"samples":24000,"muted":false}  (every 0.5 s)
  * stdin lines: "mute" / "unmute" (a mute from the room: alto_send_stream_set_muted), "quit".
  *
- *   send-stream-probe --room R [--source NODE] [--muted] [--freq 440]
+ *   send-stream-probe --room R [--node-name N] [--description D] [--source NODE] [--muted] [--freq 440]
  *
  * Threads: the PipeWire main loop (everything here) and the data loop
  * (the stream's process()). */
@@ -147,6 +147,8 @@ int main(int argc, char *argv[])
 		{ "source", required_argument, NULL, 's' },
 		{ "muted", no_argument, NULL, 'm' },
 		{ "freq", required_argument, NULL, 'f' },
+		{ "node-name", required_argument, NULL, 'n' },
+		{ "description", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct spa_source *timer;
@@ -158,8 +160,11 @@ int main(int argc, char *argv[])
 		case 's': cfg.source = optarg; break;
 		case 'm': cfg.muted = true; break;
 		case 'f': p.freq = atof(optarg); break;
+		case 'n': cfg.node_name = optarg; break;
+		case 'd': cfg.description = optarg; break;
 		default:
-			fprintf(stderr, "usage: send-stream-probe --room R [--source NODE] [--muted] [--freq HZ]\n");
+			fprintf(stderr, "usage: send-stream-probe --room R [--node-name N] [--description D] "
+				"[--source NODE] [--muted] [--freq HZ]\n");
 			return 1;
 		}
 	}
