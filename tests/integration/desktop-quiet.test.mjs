@@ -6,7 +6,7 @@
 //
 // The room is joined by the module (conf drop-in) with pipewire-pulse in front; two participants
 // talk, and alto talks too: a tone plays into the room's send stream (`alto-send.<room>`; the
-// module publishes by default), and the peers receive alto's track. Over 4 s of nothing changing:
+// module publishes by default), and the peers receive alto's track. Over 7 s of nothing changing:
 // `pactl subscribe` shows no 'change' on the room's sink, the participants' sink inputs or the
 // send stream's source output, and `pw-mon` shows no node of the room changed (after joining
 // has settled: the first quiet window of up to six counts). Then a volume change of a
@@ -28,7 +28,10 @@ const PEERS = [
   { identity: 'alice', name: 'Alice', freq: 440 },
   { identity: 'bob', name: 'Bob', freq: 660 },
 ];
-const WATCH_S = 4;
+// Longer than the longest period of what the room sends alto while nothing changes (the dev
+// server's connection-quality update, every 5 s, listing every participant unchanged): each window
+// sees at least one, so a node that announced each of them would never be quiet.
+const WATCH_S = 7;
 
 /** The "changed:" blocks `pw-mon` printed, as { id, text }. */
 function pwMonChanges(text) {
