@@ -16,8 +16,8 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { killAll, waitFor } from '../lib/procs.mjs';
+import { waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { startDevServer, startPeer, tmpDir } from '../../devserver/testlib/index.mjs';
 import { tonePeers } from './receive-helpers.mjs';
 import { startPipewireWithDropIns, moduleDropIn, secretFile, waitParticipantNodes } from './module-helpers.mjs';
@@ -91,13 +91,7 @@ describe('a joined room whose nothing changes keeps its nodes quiet', () => {
     await waitFor(async () => (await pw.node(sendNode.name))?.state === 'running', { timeout: 15_000, message: 'the send stream running' });
     for (const p of peers) await p.waitEvent('track_subscribed', (e) => e.identity === 'listener', 60_000);
   });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown({ stops, server, pw, dirs: [dir] }));
 
   test('nothing changes: no change events from the room\'s nodes, in pactl subscribe or pw-mon', { timeout: 120_000 }, async (t) => {
     const ours = new Set([roomNode.id, sendNode.id, ...Object.values(nodes).map((n) => n.id)]);
