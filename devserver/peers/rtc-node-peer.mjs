@@ -2,15 +2,16 @@
 /**
  * An official-SDK test participant on @livekit/rtc-node.
  *
- *   ./run peer --url U --room R --identity I [--name N] [--tone HZ | --wav FILE] [--amplitude A]
- *              [--record DIR] [--duration S] [--api-key K] [--legacy] [--no-auto-subscribe]
- *              [--once] [--muted]
+ *   ./run peer --url U --room R --identity I [--name N] [--tone HZ [--tone-right HZ] | --wav FILE]
+ *              [--amplitude A] [--record DIR] [--duration S] [--api-key K] [--legacy]
+ *              [--no-auto-subscribe] [--once] [--muted]
  *
  * The token is minted here from env LIVEKIT_API_SECRET (default `secret`) and --api-key (env
  * LIVEKIT_API_KEY, default `devkey`): no secret ever on the command line.
  * --tone HZ publishes a sine (amplitude --amplitude, default 0.25 = -12.04 dBFS) and --wav FILE
  * a 48 kHz mono 16-bit WAV (looped unless --once) as a microphone track (AudioSource +
- * LocalAudioTrack). --record DIR writes each remote participant's audio to DIR/<identity>.wav
+ * LocalAudioTrack). --tone-right HZ makes it a stereo track: --tone in the left channel, this one
+ * in the right (a 2-channel AudioSource), declared stereo (see "Stereo" below). --record DIR writes each remote participant's audio to DIR/<identity>.wav
  * (48 kHz mono; the header is kept valid while recording). --legacy joins with
  * singlePeerConnection=false (legacy /rtc, two PeerConnections).
  *
@@ -20,12 +21,23 @@
  * participant_left, track_published, track_unpublished, track_subscribed, track_unsubscribed,
  * track_muted, track_unmuted, local_track_published, local_track_unpublished, publishing, active_speakers, connection_quality, muted, unmuted, recording,
  * reconnecting, reconnected, disconnected, left, error. Diagnostics go to stderr.
+ *
+ * Stereo: rtc-node 1.1.0 encodes two channels when the server's answer asks for `stereo=1`, but
+ * has no way to say that a track is stereo: TrackPublishOptions has no such field and its
+ * AddTrackRequest goes out without `stereo` / TF_STEREO (seen with the dev server's --trace),
+ * which is what livekit-server (and the dev server) key stereo on. With --tone-right the peer
+ * therefore talks to the server through a signaling relay of its own (127.0.0.1, in this
+ * process) that adds `stereo: true` and TF_STEREO to the SDK's AddTrackRequest, as livekit-client
+ * sends them for a 2-channel track; every other message and all media are the SDK's own.
  */
 import readline from 'node:readline';
 import fs from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
+import { WebSocketServer, WebSocket } from 'ws';
 import { mintToken } from '../src/token.mjs';
 import { WavWriter, readWav } from '../testlib/wav.mjs';
+import { SignalRequest, AudioTrackFeature } from '../src/proto.mjs';
 
 // The SDK logs through pino on stdout at debug level unless NODE_ENV=production; it reads
 // that when first imported, hence the dynamic imports. Its lines carry no "event" key.
@@ -41,7 +53,7 @@ const FRAME = 480; // 10 ms
 
 function usage(msg) {
   if (msg) process.stderr.write(`peer: ${msg}\n`);
-  process.stderr.write('usage: peer --url U --room R --identity I [--name N] [--tone HZ | --wav FILE] [--amplitude A]\n' +
+  process.stderr.write('usage: peer --url U --room R --identity I [--name N] [--tone HZ [--tone-right HZ] | --wav FILE] [--amplitude A]\n' +
     '            [--record DIR] [--duration S] [--api-key K] [--legacy] [--no-auto-subscribe] [--once] [--muted]\n');
   process.exit(2);
 }
@@ -57,6 +69,7 @@ for (let i = 0; i < argv.length; i++) {
     case '--identity': o.identity = val(); break;
     case '--name': o.name = val(); break;
     case '--tone': o.tone = Number(val()); break;
+    case '--tone-right': o.toneRight = Number(val()); break;
     case '--wav': o.wav = val(); break;
     case '--amplitude': o.amplitude = Number(val()); break;
     case '--record': o.record = val(); break;
@@ -73,6 +86,8 @@ for (let i = 0; i < argv.length; i++) {
 if (!o.url || !o.room || !o.identity) usage('--url, --room and --identity are required');
 if (o.tone !== undefined && !(o.tone > 0 && o.tone < RATE / 2)) usage('bad --tone');
 if (o.tone !== undefined && o.wav) usage('--tone and --wav exclude each other');
+if (o.toneRight !== undefined && !(o.toneRight > 0 && o.toneRight < RATE / 2)) usage('bad --tone-right');
+if (o.toneRight !== undefined && o.tone === undefined) usage('--tone-right needs --tone');
 if (!(o.amplitude >= 0 && o.amplitude <= 1)) usage('bad --amplitude');
 
 const emit = (event, fields = {}) => process.stdout.write(`${JSON.stringify({ event, t: Date.now(), ...fields })}\n`);
@@ -91,17 +106,24 @@ if (o.wav) {
   }
 }
 
+const CHANNELS = o.toneRight !== undefined ? 2 : 1;
 let running = true;
-let phase = 0;
+const phases = [0, 0];
 let wavPos = 0;
+/** One 10 ms frame, interleaved when stereo. */
 function nextFrame() {
-  const out = new Int16Array(FRAME);
+  const out = new Int16Array(FRAME * CHANNELS);
   if (o.tone !== undefined) {
-    const step = (2 * Math.PI * o.tone) / RATE;
-    for (let i = 0; i < FRAME; i++) {
-      out[i] = Math.round(Math.sin(phase) * o.amplitude * 32767);
-      phase += step;
-      if (phase > 2 * Math.PI) phase -= 2 * Math.PI;
+    const freqs = [o.tone, o.toneRight];
+    for (let c = 0; c < CHANNELS; c++) {
+      const step = (2 * Math.PI * freqs[c]) / RATE;
+      let phase = phases[c];
+      for (let i = 0; i < FRAME; i++) {
+        out[i * CHANNELS + c] = Math.round(Math.sin(phase) * o.amplitude * 32767);
+        phase += step;
+        if (phase > 2 * Math.PI) phase -= 2 * Math.PI;
+      }
+      phases[c] = phase;
     }
   } else if (pcm) {
     for (let i = 0; i < FRAME; i++) {
@@ -118,7 +140,7 @@ function nextFrame() {
 async function publishLoop(source) {
   while (running) {
     try {
-      await source.captureFrame(new AudioFrame(nextFrame(), RATE, 1, FRAME));
+      await source.captureFrame(new AudioFrame(nextFrame(), RATE, CHANNELS, FRAME));
     } catch (e) {
       if (running) warn(`captureFrame: ${e.message}`);
       await new Promise((r) => setTimeout(r, 10));
@@ -150,6 +172,65 @@ async function record(track, publication, participant) {
   } finally {
     writer.close();
   }
+}
+
+// ---------------------------------------------------------------- stereo signaling relay
+
+/**
+ * A WebSocket relay on 127.0.0.1 between the SDK and the server at `target` (see "Stereo" at
+ * the top): every frame passes unchanged except the SDK's AddTrackRequests, which get
+ * `stereo: true` and TF_STEREO. Plain HTTP requests (the SDK's /rtc/validate after a failed
+ * connect) and refused upgrades (401, 404: the SDK falls back to /rtc on a 404) are passed
+ * through with the server's status. Returns { url }.
+ */
+async function stereoRelay(target) {
+  const up = new URL(target);
+  const upHttp = `${up.protocol === 'wss:' ? 'https:' : 'http:'}//${up.host}`;
+  const upWs = `${up.protocol === 'wss:' ? 'wss:' : 'ws:'}//${up.host}`;
+  const server = http.createServer((req, res) => {
+    const fwd = http.request(`${upHttp}${req.url}`, { method: req.method, headers: { ...req.headers, host: up.host } },
+      (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
+    fwd.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(fwd);
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const headers = {};
+    if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    const upstream = new WebSocket(`${upWs}${req.url}`, { headers });
+    upstream.once('unexpected-response', (_r, res) => {
+      socket.end(`HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      upstream.terminate();
+    });
+    upstream.once('error', () => socket.destroy());
+    upstream.once('open', () => wss.handleUpgrade(req, socket, head, (client) => {
+      const closeBoth = () => { client.terminate(); upstream.terminate(); };
+      upstream.on('message', (data, binary) => client.readyState === WebSocket.OPEN && client.send(data, { binary }));
+      client.on('message', (data, binary) => {
+        let out = data;
+        if (binary) {
+          try {
+            const msg = SignalRequest.fromBinary(new Uint8Array(data));
+            if (msg.message.case === 'addTrack') {
+              const add = msg.message.value;
+              add.stereo = true;
+              if (!add.audioFeatures.includes(AudioTrackFeature.TF_STEREO)) add.audioFeatures.push(AudioTrackFeature.TF_STEREO);
+              out = Buffer.from(msg.toBinary());
+              warn(`relay: AddTrackRequest ${add.cid} declared stereo`);
+            }
+          } catch { /* not a SignalRequest we know: pass it on as it is */ }
+        }
+        if (upstream.readyState === WebSocket.OPEN) upstream.send(out, { binary });
+      });
+      client.on('close', closeBoth);
+      upstream.on('close', closeBoth);
+      client.on('error', closeBoth);
+      upstream.on('error', closeBoth);
+    }));
+  });
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return { url: `ws://127.0.0.1:${server.address().port}` };
 }
 
 // ---------------------------------------------------------------- room
@@ -242,10 +323,16 @@ const apiSecret = process.env.LIVEKIT_API_SECRET || 'secret';
 const token = await mintToken({ apiKey, apiSecret, identity: o.identity, name: o.name ?? o.identity,
   grant: { roomJoin: true, room: o.room, canPublish: true, canSubscribe: true, canPublishData: true } });
 
+let relay = null;
 try {
   const opts = { autoSubscribe: o.autoSubscribe, dynacast: false };
   if (o.legacy) opts.singlePeerConnection = false;
-  await room.connect(o.url, token, opts);
+  let url = o.url;
+  if (CHANNELS === 2) {
+    relay = await stereoRelay(o.url);
+    url = relay.url;
+  }
+  await room.connect(url, token, opts);
 } catch (e) {
   emit('error', { message: `connect failed: ${e.message}` });
   await dispose().catch(() => {});
@@ -255,7 +342,7 @@ emit('joined', { room: room.name, identity: room.localParticipant.identity, sid:
   participants: [...room.remoteParticipants.values()].map(pinfo) });
 
 if (o.tone !== undefined || pcm) {
-  const source = new AudioSource(RATE, 1);
+  const source = new AudioSource(RATE, CHANNELS);
   localTrack = LocalAudioTrack.createAudioTrack('microphone', source);
   const options = new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE });
   publishLoop(source);
@@ -264,7 +351,8 @@ if (o.tone !== undefined || pcm) {
     publication = pub;
     emit('local_track_published', { track: pub.sid });
     const level = 20 * Math.log10(Math.max(o.amplitude, 1e-9));
-    emit('publishing', { track: pub.sid, tone: o.tone, wav: o.wav, amplitude: o.amplitude, level_dbfs: Number(level.toFixed(2)) });
+    emit('publishing', { track: pub.sid, tone: o.tone, tone_right: o.toneRight, channels: CHANNELS, wav: o.wav,
+      amplitude: o.amplitude, level_dbfs: Number(level.toFixed(2)) });
     if (o.muted) setMuted(true);
   } catch (e) {
     emit('error', { message: `publish failed: ${e.message}` });

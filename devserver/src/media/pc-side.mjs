@@ -5,7 +5,7 @@
  * track id (= the request's cid).
  */
 import { createPeerConnection } from './werift-setup.mjs';
-import { usableCandidate } from './sdp.mjs';
+import { usableCandidate, trackIsStereo } from './sdp.mjs';
 import { audioLevelId, packetLevel } from '../speakers.mjs';
 
 /** PeerConnections open right now (for /debug/stats). */
@@ -121,6 +121,15 @@ export class PcSide {
     const published = this.p.onTrackMedia(cid);
     this.linked.set(t, published ?? cid);
     if (published) this.p.log(`${this.name}: receiving ${published.sid} (cid ${cid})`);
+  }
+
+  /**
+   * Whether the track this participant announced with `cid` is stereo; undefined when no
+   * AddTrackRequest named that cid (yet).
+   */
+  stereoOf(cid) {
+    const t = this.p.pending.get(cid) ?? [...this.p.tracks.values()].find((x) => x.cid === cid);
+    return t ? trackIsStereo(t.info) : undefined;
   }
 
   /** An AddTrackRequest arrived for media already flowing. */

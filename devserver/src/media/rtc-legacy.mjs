@@ -10,7 +10,9 @@
  */
 import { PcSide } from './pc-side.mjs';
 import { attachTrack, forward } from './downtrack.mjs';
-import { fixRejectedBundledSections, filterRemoteCandidates } from './sdp.mjs';
+import {
+  fixRejectedBundledSections, filterRemoteCandidates, configurePublisherStereo, markStereoSenders, trackIsStereo,
+} from './sdp.mjs';
 import { response, SessionDescription, SignalTarget } from '../proto.mjs';
 
 export class LegacyRtc {
@@ -74,7 +76,9 @@ export class LegacyRtc {
     await pc.setRemoteDescription({ type: 'offer', sdp: filterRemoteCandidates(sd.sdp) });
     this.pub.checkUnpublished();
     await pc.setLocalDescription(await pc.createAnswer());
-    this.p.send(response('answer', new SessionDescription({ type: 'answer', sdp: fixRejectedBundledSections(pc.localDescription.sdp), id: sd.id })));
+    const sdp = configurePublisherStereo(fixRejectedBundledSections(pc.localDescription.sdp), sd.sdp,
+      (cid) => this.pub.stereoOf(cid));
+    this.p.send(response('answer', new SessionDescription({ type: 'answer', sdp, id: sd.id })));
     await this.pub.flushCandidates();
   }
 
@@ -113,7 +117,8 @@ export class LegacyRtc {
     const sub = this.#subscriber();
     const t = sub.pc.addTransceiver('audio', { direction: 'sendonly' });
     attachTrack(t, track);
-    this.down.set(track.sid, { transceiver: t, stop: forward(track, t.sender, (m) => this.p.log(m)) });
+    this.down.set(track.sid, { transceiver: t, stereo: trackIsStereo(track.info),
+      stop: forward(track, t.sender, (m) => this.p.log(m)) });
     this.#negotiate();
   }
 
@@ -158,7 +163,9 @@ export class LegacyRtc {
       const offer = await pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
       await pc.setLocalDescription(offer);
       const id = ++this.offerId;
-      this.p.send(response('offer', new SessionDescription({ type: 'offer', sdp: pc.localDescription.sdp, id })));
+      const stereoMids = new Set([...this.down.values()].filter((d) => d.stereo && d.transceiver.mid).map((d) => d.transceiver.mid));
+      const sdp = markStereoSenders(pc.localDescription.sdp, stereoMids);
+      this.p.send(response('offer', new SessionDescription({ type: 'offer', sdp, id })));
       this.offerTimer = setTimeout(() => {
         if (this.offerPending && !this.p.closed) this.p.onNegotiationFailed();
       }, this.server.offerTimeoutMs);

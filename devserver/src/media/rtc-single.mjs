@@ -7,7 +7,9 @@
  */
 import { PcSide } from './pc-side.mjs';
 import { attachTrack, forward } from './downtrack.mjs';
-import { fixRejectedBundledSections, filterRemoteCandidates } from './sdp.mjs';
+import {
+  fixRejectedBundledSections, filterRemoteCandidates, configurePublisherStereo, markStereoSenders, trackIsStereo,
+} from './sdp.mjs';
 import { response, SessionDescription, MediaSectionsRequirement } from '../proto.mjs';
 
 export class SingleRtc {
@@ -141,9 +143,16 @@ export class SingleRtc {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     const midToTrackId = {};
-    for (const [sid, d] of this.placed) if (d.transceiver.mid) midToTrackId[d.transceiver.mid] = sid;
-    this.p.send(response('answer', new SessionDescription({ type: 'answer', sdp: fixRejectedBundledSections(this.pc.localDescription.sdp),
-      id: sd.id, midToTrackId })));
+    const stereoMids = new Set();
+    for (const [sid, d] of this.placed) {
+      if (!d.transceiver.mid) continue;
+      midToTrackId[d.transceiver.mid] = sid;
+      if (trackIsStereo(this.wanted.get(sid)?.info)) stereoMids.add(d.transceiver.mid);
+    }
+    let sdp = fixRejectedBundledSections(this.pc.localDescription.sdp);
+    sdp = configurePublisherStereo(sdp, sd.sdp, (cid) => this.side.stereoOf(cid));
+    sdp = markStereoSenders(sdp, stereoMids);
+    this.p.send(response('answer', new SessionDescription({ type: 'answer', sdp, id: sd.id, midToTrackId })));
     await this.side.flushCandidates();
     if ([...this.wanted.keys()].some((s) => !this.placed.has(s))) this.#askForOffer();
   }
