@@ -50,32 +50,62 @@ void alto_name_append_sanitized(char *buf, size_t *len, const char *text, size_t
 	buf[*len] = '\0';
 }
 
-int alto_name_mixer_node(char *buf, size_t size, const char *room)
+/* Budget of a qualified mixer name: "alto." + room + "@" + self + "-999" is
+ * at most ALTO_MIXER_NAME_LEN, like a plain "alto." + room; a participant
+ * name adds "." + 40 + "." + 20, which stays below ALTO_NAME_MAX. */
+#define ROOM_LEN		60
+#define QUALIFIED_ROOM_LEN	39
+#define SELF_LEN		16
+
+int alto_name_mixer_node(char *buf, size_t size, const char *room, const char *self,
+		unsigned int choice)
 {
 	size_t len = 0;
 
 	if (buf == NULL || size < ALTO_NAME_MAX)
 		return -ENOSPC;
+	if (choice > ALTO_NAME_CHOICE_MAX)
+		return -ERANGE;
 	memcpy(buf, "alto.", 6);
 	len = 5;
-	alto_name_append_sanitized(buf, &len, room, 60);
+	if (choice == 0) {
+		alto_name_append_sanitized(buf, &len, room, ROOM_LEN);
+		return 0;
+	}
+	alto_name_append_sanitized(buf, &len, room, QUALIFIED_ROOM_LEN);
+	buf[len++] = '@';
+	alto_name_append_sanitized(buf, &len, self, SELF_LEN);
+	if (choice >= 2)
+		len += (size_t)snprintf(buf + len, size - len, "-%u", choice);
 	return 0;
 }
 
-int alto_name_participant_node(char *buf, size_t size, const char *room, const char *identity,
+int alto_name_participant_node(char *buf, size_t size, const char *mixer, const char *identity,
 		const char *suffix)
 {
 	size_t len;
 
-	if (alto_name_mixer_node(buf, size, room) < 0)
+	if (buf == NULL || size < ALTO_NAME_MAX)
 		return -ENOSPC;
-	len = strlen(buf);
+	if (mixer == NULL || (len = strlen(mixer)) > ALTO_MIXER_NAME_LEN)
+		return -EINVAL;
+	memcpy(buf, mixer, len);
 	buf[len++] = '.';
 	alto_name_append_sanitized(buf, &len, identity, 40);
 	if (suffix) {
 		buf[len++] = '.';
 		alto_name_append_sanitized(buf, &len, suffix, 20);
 	}
+	return 0;
+}
+
+int alto_name_send_node(char *buf, size_t size, const char *mixer)
+{
+	if (buf == NULL || size < ALTO_NAME_MAX)
+		return -ENOSPC;
+	if (mixer == NULL || strncmp(mixer, "alto.", 5) != 0 || strlen(mixer) > ALTO_MIXER_NAME_LEN)
+		return -EINVAL;
+	snprintf(buf, size, "alto-send.%s", mixer + 5);
 	return 0;
 }
 

@@ -9,6 +9,18 @@
  * added and removed with the plugin's typed control interface. It is shown
  * as a device: media.class Audio/Sink, node.description "LiveKit: <room>".
  *
+ * Names (names.h): the mixer is "alto.<room>" unless the graph has a node
+ * of that name already (the same room joined again in this daemon, as
+ * another identity): then "alto.<room>@<own identity>" (then "-2", "-3"...),
+ * and every stream of the session is named under the mixer's name. So the
+ * registry is read (a core sync) before the mixer is exported, and after
+ * it is exported it is checked once more: two sessions that exported the
+ * same name at the same moment both see both nodes, and the one that came
+ * second (the higher object.serial, never reused, unlike ids) moves to its
+ * next name. Only then is the graph "ready": the mixer announced, streams
+ * made, the session's network side started (session_graph_ready), so no
+ * stream or link ever has to be renamed.
+ *
  * Links are made by alto itself with link-factory (no session manager is
  * needed, and the streams say node.autoconnect=false so that one does not
  * move them): as soon as the registry shows a stream's output ports and its
@@ -31,6 +43,7 @@
 #include <pipewire/extensions/metadata.h>
 
 #include "alto-mixer.h"
+#include "alto-token.h"
 #include "names.h"
 
 PW_LOG_TOPIC_STATIC(graph_topic, "alto.room-graph");
@@ -46,6 +59,7 @@ PW_LOG_TOPIC_STATIC(graph_topic, "alto.room-graph");
 
 struct gnode {
 	uint32_t id;
+	uint64_t serial;		/* object.serial: registration order, never reused */
 	char *name;
 	char *media_class;
 };
@@ -74,9 +88,21 @@ struct stream_entry {
 	bool linked;
 };
 
+/* How far the room's names are settled (see the top of the file). */
+enum graph_phase {
+	GRAPH_READING,			/* the registry is being read: which names are taken */
+	GRAPH_EXPORTING,		/* the mixer is exported, waiting for its global id */
+	GRAPH_CHECKING,			/* bound: reading the registry once more */
+	GRAPH_READY,			/* names final: streams, links, the network side */
+};
+
 struct room_graph {
 	struct session *s;
 	struct spa_hook core_listener;
+	enum graph_phase phase;
+	int pending_sync;		/* seq of the core sync we wait for */
+	char *self;			/* our identity (from the token), for a qualified name */
+	unsigned int name_choice;	/* alto_name_mixer_node's choice for mixer_name */
 	struct pw_registry *registry;
 	struct spa_hook registry_listener;
 	GHashTable *nodes;		/* id → gnode */
@@ -92,9 +118,11 @@ struct room_graph {
 	struct spa_handle *mixer_handle;
 	struct spa_node *mixer_node;
 	struct alto_mixer_control *mixer_control;
+	struct pw_properties *mixer_props;	/* what it is exported with */
 	struct pw_proxy *mixer_proxy;
 	struct spa_hook mixer_listener;
-	uint32_t mixer_id;
+	uint32_t export_id;		/* the exported mixer's global id, before the check */
+	uint32_t mixer_id;		/* its global id once the names are final */
 	uint32_t mixer_channels;
 
 	/* mixer outputs → sink */
@@ -275,11 +303,15 @@ static const struct participant_stream_events participant_events = {
 	.node_id = on_stream_node_id,
 };
 
-static bool name_taken(struct room_graph *g, const char *node_name, const char *input)
+/* A stream of ours other than self already has this node name or input. */
+static bool name_taken(struct room_graph *g, const struct stream_entry *self, const char *node_name,
+		const char *input)
 {
 	struct stream_entry *e;
 
 	spa_list_for_each(e, &g->streams, link) {
+		if (e == self)
+			continue;
 		if (node_name && strcmp(e->node_name, node_name) == 0)
 			return true;
 		if (input && strcmp(e->input, input) == 0)
@@ -316,11 +348,58 @@ static void free_stream(struct room_graph *g, struct stream_entry *e)
 	free(e);
 }
 
+/* The stream's names (under the mixer's), its mixer input and its
+ * pw_stream. false: the stream could not be made (e is freed). */
+static bool build_stream(struct room_graph *g, struct stream_entry *e)
+{
+	struct track_media *m = e->media;
+	uint32_t first_port = 0;
+	int res;
+
+	alto_name_participant_node(e->node_name, sizeof(e->node_name), g->mixer_name, m->identity, NULL);
+	if (name_taken(g, e, e->node_name, NULL))
+		alto_name_participant_node(e->node_name, sizeof(e->node_name), g->mixer_name, m->identity,
+					   m->track_sid);
+	alto_name_mixer_input(e->input, sizeof(e->input), m->identity, NULL);
+	for (uint32_t i = 2; name_taken(g, e, NULL, e->input) && i < 1000; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "%u", i);
+		alto_name_mixer_input(e->input, sizeof(e->input), m->identity, n);
+	}
+
+	if (g->mixer_control == NULL) {
+		/* the mixer could not be made (reported then) */
+		pw_log_warn("no room mixer: %s stays unlinked", e->node_name);
+	} else if ((res = alto_mixer_add_input(g->mixer_control, e->input, &first_port)) < 0) {
+		pw_log_error("cannot add mixer input %s: %s", e->input, spa_strerror(res));
+	} else {
+		e->input_added = true;
+		e->first_port = first_port;
+	}
+	/* a session manager announces itself with the "default" metadata (the
+	 * registry has been read by now: streams are made when the graph is ready) */
+	e->ps = participant_stream_new(g->s->core, g->s->room, e->node_name, m, g->metadata == NULL,
+			g->s->cfg.participant_props,
+			&participant_events, e);
+	if (e->ps == NULL) {
+		char *msg = g_strdup_printf("cannot create the stream of %s: %s", m->identity, strerror(errno));
+		emit(g, error, -errno, msg);
+		g_free(msg);
+		spa_list_remove(&e->link);
+		if (e->input_added)
+			alto_mixer_remove_input(g->mixer_control, e->input);
+		track_media_free(m);
+		free(e);
+		return false;
+	}
+	pw_log_info("participant %s (%s): stream %s, mixer input %s", m->identity, m->track_sid,
+		    e->node_name, e->input);
+	return true;
+}
+
 void room_graph_add_stream(struct room_graph *g, struct track_media *m)
 {
 	struct stream_entry *e;
-	uint32_t first_port = 0;
-	int res;
 
 	if ((e = find_stream(g, m->track_sid)) != NULL) {
 		/* a stale one (should not happen: removes come first) */
@@ -335,43 +414,11 @@ void room_graph_add_stream(struct room_graph *g, struct track_media *m)
 	e->g = g;
 	e->media = m;
 	e->node_id = SPA_ID_INVALID;
-
-	alto_name_participant_node(e->node_name, sizeof(e->node_name), g->s->room, m->identity, NULL);
-	if (name_taken(g, e->node_name, NULL))
-		alto_name_participant_node(e->node_name, sizeof(e->node_name), g->s->room, m->identity,
-					   m->track_sid);
-	alto_name_mixer_input(e->input, sizeof(e->input), m->identity, NULL);
-	for (uint32_t i = 2; name_taken(g, NULL, e->input) && i < 1000; i++) {
-		char n[16];
-		snprintf(n, sizeof(n), "%u", i);
-		alto_name_mixer_input(e->input, sizeof(e->input), m->identity, n);
-	}
 	spa_list_append(&g->streams, &e->link);
-
-	if ((res = alto_mixer_add_input(g->mixer_control, e->input, &first_port)) < 0) {
-		pw_log_error("cannot add mixer input %s: %s", e->input, spa_strerror(res));
-	} else {
-		e->input_added = true;
-		e->first_port = first_port;
-	}
-	/* a session manager announces itself with the "default" metadata (the
-	 * registry has been read by now: streams come after the room is joined) */
-	e->ps = participant_stream_new(g->s->core, g->s->room, e->node_name, m, g->metadata == NULL,
-			g->s->cfg.participant_props,
-			&participant_events, e);
-	if (e->ps == NULL) {
-		char *msg = g_strdup_printf("cannot create the stream of %s: %s", m->identity, strerror(errno));
-		emit(g, error, -errno, msg);
-		g_free(msg);
-		spa_list_remove(&e->link);
-		if (e->input_added)
-			alto_mixer_remove_input(g->mixer_control, e->input);
-		track_media_free(m);
-		free(e);
-		return;
-	}
-	pw_log_info("participant %s (%s): stream %s, mixer input %s", m->identity, m->track_sid,
-		    e->node_name, e->input);
+	/* before the names are final (the network side starts after that, so
+	 * only if it was started early) the stream waits for them */
+	if (g->phase == GRAPH_READY)
+		build_stream(g, e);
 }
 
 void room_graph_remove_stream(struct room_graph *g, const char *track_sid)
@@ -399,7 +446,8 @@ void room_graph_update_participant(struct room_graph *g, const struct participan
 			e->media->quality = u->quality;
 		if (u->muted >= 0 && g_strcmp0(e->media->track_sid, u->track_sid) == 0)
 			e->media->muted = u->muted;
-		participant_stream_update(e->ps, e->media);
+		if (e->ps)
+			participant_stream_update(e->ps, e->media);
 	}
 }
 
@@ -542,6 +590,7 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 		const struct spa_dict *props)
 {
 	struct room_graph *g = data;
+	const char *str;
 
 	if (props == NULL)
 		return;
@@ -552,6 +601,8 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 		n->id = id;
 		n->name = dup_or_null(spa_dict_lookup(props, PW_KEY_NODE_NAME));
 		n->media_class = dup_or_null(spa_dict_lookup(props, PW_KEY_MEDIA_CLASS));
+		str = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
+		n->serial = str ? strtoull(str, NULL, 10) : id;
 		g_hash_table_replace(g->nodes, GUINT_TO_POINTER(id), n);
 	} else if (spa_streq(type, PW_TYPE_INTERFACE_Port)) {
 		const char *node = spa_dict_lookup(props, PW_KEY_NODE_ID);
@@ -659,12 +710,14 @@ static void on_stats_timer(void *data, uint64_t expirations)
 	struct stream_entry *e;
 	bool debug = pw_log_topic_enabled(SPA_LOG_LEVEL_DEBUG, PW_LOG_TOPIC_DEFAULT);
 
-	if (debug && alto_mixer_get_node_metrics(g->mixer_control, &nm) == 0)
+	if (debug && g->mixer_control && alto_mixer_get_node_metrics(g->mixer_control, &nm) == 0)
 		pw_log_debug("mixer %s: cycles %" PRIu64 " inputs %u", g->mixer_name, nm.cycles, nm.n_inputs);
 	spa_list_for_each(e, &g->streams, link) {
 		struct alto_participant_stream_info info;
 		struct alto_participant_stream_stats st;
 
+		if (e->ps == NULL)
+			continue;	/* waits for the graph to be ready */
 		stream_stats(g, e, &st);
 		if (debug)
 			pw_log_debug("%s: packets %" PRIu64 " cycles %" PRIu64 " frames %" PRIu64
@@ -678,7 +731,131 @@ static void on_stats_timer(void *data, uint64_t expirations)
 	}
 }
 
-/* ------------------------------------------------------------------ core and mixer */
+/* ------------------------------------------------------------------ names, mixer */
+
+static void unmake_mixer(struct room_graph *g);
+static int make_mixer(struct room_graph *g);
+static int export_mixer(struct room_graph *g);
+
+static void read_registry(struct room_graph *g)
+{
+	g->pending_sync = pw_core_sync(g->s->core, PW_ID_CORE, 0);
+}
+
+/* A node other than our own mixer (own_id) named name; only_earlier: one
+ * that was registered before ours (lower object.serial). */
+static bool node_name_taken(struct room_graph *g, const char *name, uint32_t own_id, bool only_earlier)
+{
+	const struct gnode *own = g_hash_table_lookup(g->nodes, GUINT_TO_POINTER(own_id));
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, g->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const struct gnode *n = value;
+		if (n->id == own_id || g_strcmp0(n->name, name) != 0)
+			continue;
+		if (!only_earlier || own == NULL || n->serial < own->serial)
+			return true;
+	}
+	return false;
+}
+
+/* The first of our names from `from` on that no node in the registry has
+ * (the last one when every one is taken). */
+static unsigned int free_name_choice(struct room_graph *g, unsigned int from)
+{
+	char name[ALTO_NAME_MAX];
+
+	for (unsigned int c = from; c < ALTO_NAME_CHOICE_MAX; c++) {
+		alto_name_mixer_node(name, sizeof(name), g->s->room, g->self, c);
+		if (!node_name_taken(g, name, g->export_id, false))
+			return c;
+	}
+	return ALTO_NAME_CHOICE_MAX;
+}
+
+/* The mixer (again) under the name of choice c, and export it. */
+static int remake_mixer(struct room_graph *g, unsigned int c)
+{
+	int res;
+
+	if (c != g->name_choice || g->mixer_handle == NULL) {
+		unmake_mixer(g);
+		g->name_choice = c;
+		if ((res = make_mixer(g)) < 0)
+			return res;
+	}
+	if (c > 0)
+		pw_log_info("the room's own name is taken in this graph: this session's room node is %s",
+			    g->mixer_name);
+	return export_mixer(g);
+}
+
+/* The names are final: the mixer is announced, waiting streams are made,
+ * the session's network side starts. Also when the mixer failed or the
+ * daemon is gone: the session goes on (or leaves) as it would have. */
+static void become_ready(struct room_graph *g)
+{
+	struct stream_entry *e, *t;
+
+	if (g->phase == GRAPH_READY)
+		return;
+	g->phase = GRAPH_READY;
+	if (g->mixer_proxy && g->export_id != SPA_ID_INVALID) {
+		g->mixer_id = g->export_id;
+		pw_log_info("room mixer %s is node %u", g->mixer_name, g->mixer_id);
+		emit(g, mixer_ready, g->mixer_name, g->mixer_id);
+	}
+	spa_list_for_each_safe(e, t, &g->streams, link)
+		if (e->ps == NULL)
+			build_stream(g, e);
+	try_link_all(g);
+	session_graph_ready(g->s);
+}
+
+static void on_core_done(void *data, uint32_t id, int seq)
+{
+	struct room_graph *g = data;
+	char own[ALTO_NAME_MAX];
+	int res;
+
+	if (id != PW_ID_CORE || seq != g->pending_sync)
+		return;
+	g->pending_sync = -1;
+	switch (g->phase) {
+	case GRAPH_READING:
+		/* the registry as it is: our first name nobody has */
+		g->phase = GRAPH_EXPORTING;
+		if ((res = remake_mixer(g, free_name_choice(g, 0))) < 0)
+			goto failed;
+		break;
+	case GRAPH_CHECKING:
+		/* someone exported our name before us (at the same moment, so that
+		 * neither saw the other when reading): the later one moves on */
+		snprintf(own, sizeof(own), "%s", g->mixer_name);
+		if (g->name_choice < ALTO_NAME_CHOICE_MAX && node_name_taken(g, own, g->export_id, true)) {
+			pw_log_info("%s was exported twice at once: moving on", own);
+			g->phase = GRAPH_EXPORTING;
+			if ((res = remake_mixer(g, free_name_choice(g, g->name_choice + 1))) < 0)
+				goto failed;
+			break;
+		}
+		become_ready(g);
+		break;
+	default:
+		break;
+	}
+	return;
+
+failed:
+	{
+		char *msg = g_strdup_printf("cannot make the room mixer %s: %s", g->mixer_name, spa_strerror(res));
+		emit(g, error, res, msg);
+		g_free(msg);
+		become_ready(g);
+	}
+}
 
 static void on_core_error(void *data, uint32_t id, int seq, int res, const char *message)
 {
@@ -688,6 +865,8 @@ static void on_core_error(void *data, uint32_t id, int seq, int res, const char 
 		char *msg = g_strdup_printf("lost the PipeWire daemon: %s", message ? message : "");
 		emit(g, error, res, msg);
 		g_free(msg);
+		/* no answer will come: let the session go on (and leave) */
+		become_ready(g);
 	} else {
 		pw_log_warn("PipeWire error on object %u: %s (%s)", id, message, spa_strerror(res));
 	}
@@ -695,6 +874,7 @@ static void on_core_error(void *data, uint32_t id, int seq, int res, const char 
 
 static const struct pw_core_events core_events = {
 	PW_VERSION_CORE_EVENTS,
+	.done = on_core_done,
 	.error = on_core_error,
 };
 
@@ -702,10 +882,12 @@ static void on_mixer_bound(void *data, uint32_t global_id)
 {
 	struct room_graph *g = data;
 
-	g->mixer_id = global_id;
-	pw_log_info("room mixer %s is node %u", g->mixer_name, global_id);
-	emit(g, mixer_ready, g->mixer_name, global_id);
-	try_link_all(g);
+	g->export_id = global_id;
+	if (g->phase == GRAPH_EXPORTING) {
+		/* the registry once more: our own node and any that came before it */
+		g->phase = GRAPH_CHECKING;
+		read_registry(g);
+	}
 }
 
 static void on_mixer_error(void *data, int seq, int res, const char *message)
@@ -715,6 +897,7 @@ static void on_mixer_error(void *data, int seq, int res, const char *message)
 
 	emit(g, error, res, msg);
 	g_free(msg);
+	become_ready(g);
 }
 
 static const struct pw_proxy_events mixer_events = {
@@ -723,6 +906,9 @@ static const struct pw_proxy_events mixer_events = {
 	.error = on_mixer_error,
 };
 
+/* The mixer's SPA node, loaded into this process under g->mixer_name (the
+ * plugin reports the node.name it was loaded with, so a new name is a new
+ * handle); g->mixer_props keeps what export_mixer gives the daemon. */
 static int make_mixer(struct room_graph *g)
 {
 	struct pw_properties *props;
@@ -730,8 +916,14 @@ static int make_mixer(struct room_graph *g)
 	void *iface = NULL;
 	int res;
 
-	alto_name_mixer_node(g->mixer_name, sizeof(g->mixer_name), g->s->room);
-	snprintf(desc, sizeof(desc), "LiveKit: %s", g->s->room);
+	if ((res = alto_name_mixer_node(g->mixer_name, sizeof(g->mixer_name), g->s->room, g->self,
+					g->name_choice)) < 0)
+		return res;
+	/* a second copy of the room says whose it is */
+	if (g->name_choice == 0)
+		snprintf(desc, sizeof(desc), "LiveKit: %s", g->s->room);
+	else
+		snprintf(desc, sizeof(desc), "LiveKit: %s (%s)", g->s->room, g->self ? g->self : "?");
 	props = pw_properties_new(
 		SPA_KEY_FACTORY_NAME, ALTO_MIXER_FACTORY_NAME,
 		PW_KEY_NODE_NAME, g->mixer_name,
@@ -778,19 +970,56 @@ static int make_mixer(struct room_graph *g)
 		goto error;
 	g->mixer_control = iface;
 	g->mixer_channels = 2;
-
-	g->mixer_proxy = pw_core_export(g->s->core, SPA_TYPE_INTERFACE_Node, &props->dict, g->mixer_node, 0);
-	if (g->mixer_proxy == NULL) {
-		res = -errno;
-		goto error;
-	}
-	pw_proxy_add_listener(g->mixer_proxy, &g->mixer_listener, &mixer_events, g);
-	pw_properties_free(props);
+	g->mixer_props = props;
 	return 0;
 
 error:
 	pw_properties_free(props);
 	return res;
+}
+
+static int export_mixer(struct room_graph *g)
+{
+	g->export_id = SPA_ID_INVALID;
+	g->mixer_proxy = pw_core_export(g->s->core, SPA_TYPE_INTERFACE_Node, &g->mixer_props->dict,
+			g->mixer_node, 0);
+	if (g->mixer_proxy == NULL)
+		return -errno;
+	pw_proxy_add_listener(g->mixer_proxy, &g->mixer_listener, &mixer_events, g);
+	return 0;
+}
+
+/* Main loop: the exported node goes first (the daemon stops using the SPA
+ * node), then the handle. */
+static void unmake_mixer(struct room_graph *g)
+{
+	if (g->mixer_proxy) {
+		spa_hook_remove(&g->mixer_listener);
+		pw_proxy_destroy(g->mixer_proxy);
+		g->mixer_proxy = NULL;
+	}
+	if (g->mixer_handle) {
+		pw_unload_spa_handle(g->mixer_handle);
+		g->mixer_handle = NULL;
+	}
+	g->mixer_node = NULL;
+	g->mixer_control = NULL;
+	g->export_id = SPA_ID_INVALID;
+	pw_properties_free(g->mixer_props);
+	g->mixer_props = NULL;
+}
+
+/* Our identity, for a qualified name: the token's subject (the server's
+ * idea of who we are; both `alto join` and the module always have one). */
+static char *own_identity(struct session *s)
+{
+	struct alto_token_claims claims = { 0 };
+	char *identity = NULL;
+
+	if (s->cfg.token && alto_token_decode(s->cfg.token, &claims) == 0 && claims.identity)
+		identity = strdup(claims.identity);
+	alto_token_claims_clear(&claims);
+	return identity;
 }
 
 struct room_graph *room_graph_new(struct session *s)
@@ -802,13 +1031,19 @@ struct room_graph *room_graph_new(struct session *s)
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
 	g->s = s;
+	g->phase = GRAPH_READING;
+	g->pending_sync = -1;
+	g->export_id = SPA_ID_INVALID;
 	g->mixer_id = SPA_ID_INVALID;
 	g->metadata_id = SPA_ID_INVALID;
 	spa_list_init(&g->streams);
 	g->nodes = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, gnode_free);
 	g->ports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, gport_free);
+	g->self = own_identity(s);
 
 	pw_core_add_listener(s->core, &g->core_listener, &core_events, g);
+	/* loaded now under the plain name, so that a missing plugin fails here;
+	 * exported (maybe under another name) once the registry is read */
 	if ((res = make_mixer(g)) < 0)
 		goto error;
 	g->registry = pw_core_get_registry(s->core, PW_VERSION_REGISTRY, 0);
@@ -817,6 +1052,7 @@ struct room_graph *room_graph_new(struct session *s)
 		goto error;
 	}
 	pw_registry_add_listener(g->registry, &g->registry_listener, &registry_events, g);
+	read_registry(g);
 	g->stats_timer = pw_loop_add_timer(s->main_loop, on_stats_timer, g);
 	if (g->stats_timer) {
 		uint32_t ms = s->cfg.stats_interval_ms ? s->cfg.stats_interval_ms : 2000;
@@ -851,15 +1087,20 @@ void room_graph_destroy(struct room_graph *g)
 		spa_hook_remove(&g->registry_listener);
 		pw_proxy_destroy((struct pw_proxy *)g->registry);
 	}
-	if (g->mixer_proxy) {
-		spa_hook_remove(&g->mixer_listener);
-		pw_proxy_destroy(g->mixer_proxy);
-	}
-	if (g->mixer_handle)
-		pw_unload_spa_handle(g->mixer_handle);
+	unmake_mixer(g);
 	spa_hook_remove(&g->core_listener);
 	g_hash_table_destroy(g->nodes);
 	g_hash_table_destroy(g->ports);
 	free(g->default_sink);
+	free(g->self);
 	free(g);
+}
+
+int room_graph_send_names(const struct room_graph *g, char *name, size_t name_size, char *description,
+		size_t description_size)
+{
+	if (g == NULL || g->name_choice == 0 || alto_name_send_node(name, name_size, g->mixer_name) < 0)
+		return 0;
+	snprintf(description, description_size, "LiveKit: %s (%s, send)", g->s->room, g->self ? g->self : "?");
+	return 1;
 }

@@ -90,6 +90,10 @@ void session_post_stream_remove(struct session *s, const char *track_sid);
 void session_post_participant_update(struct session *s, struct participant_update *u);
 void session_post_error(struct session *s, int res, const char *message);
 void session_post_ended(struct session *s);
+/* main loop, from the graph: its names are final (or it gave up on the
+ * mixer, or the daemon is gone): the network side may start joining now.
+ * Once; a session without a graph starts at once. */
+void session_graph_ready(struct session *s);
 
 /* ------------------------------------------------------------------ network thread (room-net.c) */
 
@@ -107,6 +111,12 @@ void room_graph_destroy(struct room_graph *g);
 void room_graph_add_stream(struct room_graph *g, struct track_media *m);
 void room_graph_remove_stream(struct room_graph *g, const char *track_sid);
 void room_graph_update_participant(struct room_graph *g, const struct participant_update *u);
+/* Main loop, once the graph is ready: the send stream's node.name and
+ * description when the room's names are qualified (a second session of the
+ * room in this graph: "alto-send.<room>@<self>", "LiveKit: <room> (<self>,
+ * send)"): 1; 0 when they are the plain ones (the send stream's defaults). */
+int room_graph_send_names(const struct room_graph *g, char *name, size_t name_size, char *description,
+		size_t description_size);
 
 /* ------------------------------------------------------------------ participant stream */
 

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 PW_LOG_TOPIC_STATIC(session_topic, "alto.session");
 #define PW_LOG_TOPIC_DEFAULT session_topic
 
@@ -297,6 +299,41 @@ static gboolean do_leave_then_quit(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Main loop: the network side starts joining. With a graph, only once its
+ * names are final (room-graph.c: the registry read, the mixer exported
+ * under a name nobody else has), so that every stream is made under them. */
+static int start_network(struct session *s)
+{
+	GError *err = NULL;
+
+	if (s->net_thread)
+		return 0;
+	s->net_thread = g_thread_try_new("alto-net", net_thread_main, s, &err);
+	if (s->net_thread == NULL) {
+		pw_log_error("cannot start the network thread: %s", err->message);
+		g_error_free(err);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void session_graph_ready(struct session *s)
+{
+	char name[ALTO_NAME_MAX], description[256];
+	int res;
+
+	if (s->destroying || s->net_thread)
+		return;
+	/* a second session of the room in this graph: the send stream is named
+	 * like the room node (the stream is made after the join, so after this) */
+	if (room_graph_send_names(s->graph, name, sizeof(name), description, sizeof(description)) > 0)
+		send_session_set_stream_names(s->send, name, description);
+	if ((res = start_network(s)) < 0) {
+		emit(s, error, res, "cannot start the network thread");
+		emit(s, ended);
+	}
+}
+
 /* ------------------------------------------------------------------ public */
 
 struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struct pw_context *context,
@@ -304,7 +341,6 @@ struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struc
 		const struct alto_room_session_events *events, void *data)
 {
 	struct session *s;
-	GError *err = NULL;
 	int res;
 
 	PW_LOG_TOPIC_INIT(session_topic);
@@ -348,11 +384,9 @@ struct alto_room_session *alto_room_session_new(struct pw_loop *main_loop, struc
 		if (s->send == NULL)
 			goto error_errno;
 	}
-	s->net_thread = g_thread_try_new("alto-net", net_thread_main, s, &err);
-	if (s->net_thread == NULL) {
-		pw_log_error("cannot start the network thread: %s", err->message);
-		g_error_free(err);
-		errno = EAGAIN;
+	/* with a graph: when its names are final (session_graph_ready) */
+	if (s->graph == NULL && (res = start_network(s)) < 0) {
+		errno = -res;
 		goto error_errno;
 	}
 	return (struct alto_room_session *)s;
@@ -396,11 +430,13 @@ void alto_room_session_destroy(struct alto_room_session *session)
 	if (s == NULL)
 		return;
 	s->destroying = true;
-	if (atomic_load(&s->leave_requested))
-		g_main_context_invoke(s->net_context, do_quit, s);
-	else
-		g_main_context_invoke(s->net_context, do_leave_then_quit, s);
-	g_thread_join(s->net_thread);
+	if (s->net_thread) {
+		if (atomic_load(&s->leave_requested))
+			g_main_context_invoke(s->net_context, do_quit, s);
+		else
+			g_main_context_invoke(s->net_context, do_leave_then_quit, s);
+		g_thread_join(s->net_thread);
+	}
 	/* nothing posts any more: drop what is queued, then the send stream and the graph */
 	alto_handoff_destroy(s->handoff);
 	send_session_destroy(s->send);
