@@ -62,14 +62,20 @@ void alto_delay_estimator_update(struct alto_delay_estimator *e, uint32_t ts, ui
 	if (rel > rtp_time_ns(e, e->percentile) + PEAK_MARGIN_NS) {
 		if (!e->in_peak) {
 			e->in_peak = true;
-			e->peak_counts = e->have_peak && arrival_ns - e->peak_ns < PEAK_PERIOD_NS;
-			e->have_peak = true;
 			e->peak_ns = arrival_ns;
+			e->peak_height = 0;
+			e->peak_counts_to = e->have_prev_peak && arrival_ns - e->prev_peak_ns < PEAK_PERIOD_NS ?
+				e->prev_peak_height : 0;
 		}
-		if (!e->peak_counts)
+		if (rel > e->peak_height)
+			e->peak_height = rel;
+		if (rel > e->peak_counts_to)
 			return;
-	} else {
+	} else if (e->in_peak) {
 		e->in_peak = false;
+		e->have_prev_peak = true;
+		e->prev_peak_ns = e->peak_ns;
+		e->prev_peak_height = e->peak_height;
 	}
 	bucket = rel / BUCKET_NS >= ALTO_DELAY_BUCKETS ? ALTO_DELAY_BUCKETS - 1 : (uint32_t)(rel / BUCKET_NS);
 

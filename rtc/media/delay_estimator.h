@@ -9,12 +9,13 @@
  * early stall (25 packets) does not read as 3 % of the stream.
  *
  * Peaks: a run of packets more than 60 ms above the percentile (what a
- * network stall brings, held back and then all at once) is left out of the
- * histogram unless another such run began within the 20 s before it. One
- * stall (a Wi-Fi roam, a hiccup) then costs one underrun and does not hold
- * the latency up for minutes (a 1 s stall is 3.5 % of the histogram: the
- * target would jump to ~300 ms); stalls that recur raise the target, as
- * NetEq's former peak detector did.
+ * network stall brings, held back and then all at once) goes into the
+ * histogram only as high as the previous run reached, if that began within
+ * the 20 s before it; the rest is left out. One stall (a Wi-Fi roam, a
+ * hiccup) then costs one underrun and does not hold the latency up for
+ * minutes (a 1 s stall is 3.5 % of the histogram: the target would jump to
+ * ~300 ms), nor does a long one after a short one; stalls that recur raise
+ * the target to their height, as NetEq's former peak detector did.
  *
  * Thread: the jitter buffer's consumer (real-time); plain data, no
  * allocation, O(buckets) per packet. */
@@ -34,9 +35,12 @@ struct alto_delay_estimator {
 	uint64_t window_start_ns;
 	int64_t cur_min, prev_min;	/* delay floor over the current/previous window */
 	bool in_peak;			/* the last packet was a peak's */
-	bool peak_counts;		/*   and that peak goes into the histogram */
-	bool have_peak;
-	uint64_t peak_ns;		/* arrival of the last peak's first packet */
+	int64_t peak_counts_to;		/*   of which those up to this delay count */
+	uint64_t peak_ns;		/*   arrival of its first packet */
+	int64_t peak_height;		/*   its highest delay so far */
+	bool have_prev_peak;		/* the run before: */
+	uint64_t prev_peak_ns;
+	int64_t prev_peak_height;
 	double hist[ALTO_DELAY_BUCKETS];
 	double total;
 	uint32_t n_packets;

@@ -60,7 +60,12 @@
  * ACCEL_START, decoded packets are time-compressed (accelerate) until it is
  * within ACCEL_STOP of the target. See accelerate(). */
 #define LEVEL_SMOOTHING_S	0.5
-#define LEVEL_JUMP		(60 * FRAMES_PER_MS)
+#define LEVEL_JUMP		(60 * FRAMES_PER_MS)	/* at least; and more than target + a packet */
+/* The level's floor (its lowest over the last 0.25-0.5 s) must be above
+ * the target too: a buffer that dipped to its target recently needs what it
+ * holds (clumpy arrivals: a congested path delivers every 100 ms or so). */
+#define FLOOR_BUCKET		(RATE / 4)
+#define FLOOR_MARGIN		(5 * FRAMES_PER_MS)
 #define ACCEL_START		(15 * FRAMES_PER_MS)
 #define ACCEL_STOP		(5 * FRAMES_PER_MS)
 /* After a burst (the level jumped up) the filter restarts from one reading,
@@ -70,6 +75,7 @@
  * are narrower. */
 #define RECOVERY_FRAMES		(3 * RATE / 2)
 #define RECOVERY_SETTLE		(RATE / 2)
+#define RECOVERY_SMOOTHING_S	0.15	/* the rest of a burst may come over a few pulls */
 #define RECOVERY_START		(4 * FRAMES_PER_MS)
 #define RECOVERY_STOP		0
 #define ACCEL_FAST		(4 * ACCEL_START)	/* above: two cuts a packet */
@@ -169,6 +175,9 @@ struct alto_jitter_buffer {
 		double level;		/* filtered fill after a pull, frames */
 		bool accelerating;	/* level - target above ACCEL_START, not yet under ACCEL_STOP */
 		uint32_t recovery;	/* frames left of the recovery after a burst */
+		uint32_t since_starved;	/* frames pulled since the buffer last ran dry */
+		double floor_cur, floor_prev;	/* lowest fill in this bucket, the one before */
+		uint32_t floor_frames;	/* pulled in this bucket */
 		uint32_t accel_idle;	/* packets decoded since the last cut */
 		uint32_t n_cuts;	/* cuts in pcm: from output frame cut_at[i] on, */
 		uint32_t cut_at[ACCEL_MAX_CUTS];	/* the audio is cut_len[i] later */
@@ -228,6 +237,7 @@ int alto_jitter_buffer_create(struct alto_jitter_buffer **out, const struct alto
 		return res;
 	}
 	jb->c.state = STATE_BUFFERING;
+	jb->c.since_starved = RECOVERY_FRAMES;
 	jb->c.last_duration = DEFAULT_PACKET_FRAMES;
 	alto_delay_estimator_init(&jb->c.est, RATE);
 	jb->c.target = cfg->start_delay_ms * FRAMES_PER_MS;
@@ -428,6 +438,7 @@ static void restart(struct alto_jitter_buffer *jb)
 	jb->c.have_level = false;
 	jb->c.accelerating = false;
 	jb->c.recovery = 0;
+	jb->c.since_starved = RECOVERY_FRAMES;
 	alto_delay_estimator_new_timeline(&jb->c.est);
 }
 
@@ -1134,29 +1145,60 @@ static uint32_t pcm_frame_ts(const struct alto_jitter_buffer *jb, uint32_t i)
  * the target itself. */
 static void filter_level(struct alto_jitter_buffer *jb, uint32_t n_frames, int64_t fill)
 {
-	double alpha = (double)n_frames / (RATE * LEVEL_SMOOTHING_S);
-	double start = ACCEL_START, stop = ACCEL_STOP;
+	double alpha = (double)n_frames /
+		(RATE * (jb->c.recovery > 0 ? RECOVERY_SMOOTHING_S : LEVEL_SMOOTHING_S));
+	double jump = jb->c.target + jb->c.last_duration, floor, target = jb->c.target;
+	bool settled;
 
 	jb->c.recovery = jb->c.recovery > n_frames ? jb->c.recovery - n_frames : 0;
+	if (jb->c.starving)
+		jb->c.since_starved = 0;
+	else if (jb->c.since_starved < RECOVERY_FRAMES)
+		jb->c.since_starved += n_frames;
 	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle)
 		return;
-	if (!jb->c.have_level || fabs((double)fill - jb->c.level) > LEVEL_JUMP) {
-		/* a burst, a drop, a start: averaging across it would lag */
-		if (jb->c.have_level && (double)fill > jb->c.level)
+	if (jump < LEVEL_JUMP)
+		jump = LEVEL_JUMP;
+	if (!jb->c.have_level || fabs((double)fill - jb->c.level) > jump) {
+		/* a burst, a drop, a start: averaging across it would lag (a
+		 * clump that the target covers is no burst; what comes after
+		 * the buffer ran dry is: a stall's) */
+		if (jb->c.have_level && (double)fill > jb->c.level && jb->c.since_starved < RECOVERY_SETTLE &&
+		    alto_delay_estimator_packets(&jb->c.est) >= MIN_PACKETS_MEASURED)
 			jb->c.recovery = RECOVERY_FRAMES;
 		jb->c.level = (double)fill;
 		jb->c.have_level = true;
+		jb->c.floor_cur = jb->c.floor_prev = (double)fill;
+		jb->c.floor_frames = 0;
 	} else {
 		jb->c.level += (alpha > 1.0 ? 1.0 : alpha) * ((double)fill - jb->c.level);
 	}
-	if (recovery_settled(jb)) {
-		start = RECOVERY_START;
-		stop = RECOVERY_STOP;
+	if ((double)fill < jb->c.floor_cur)
+		jb->c.floor_cur = (double)fill;
+	floor = jb->c.floor_cur < jb->c.floor_prev ? jb->c.floor_cur : jb->c.floor_prev;
+	if ((jb->c.floor_frames += n_frames) >= FLOOR_BUCKET) {
+		jb->c.floor_prev = jb->c.floor_cur;
+		jb->c.floor_cur = (double)fill;
+		jb->c.floor_frames = 0;
 	}
-	if (!jb->c.accelerating && jb->c.level > (double)jb->c.target + start) {
-		jb->c.accelerating = true;
-		jb->c.accel_idle = 0;
-	} else if (jb->c.accelerating && jb->c.level < (double)jb->c.target + stop) {
+
+	/* After a burst, on the level alone (the floor still holds the stall's
+	 * dip): first the bulk, then, once the level settled, what is left.
+	 * Otherwise the level well above the target and its floor above it. */
+	settled = recovery_settled(jb);
+	if (!jb->c.accelerating) {
+		/* not before the jitter is known: the start delay may be too low */
+		if (alto_delay_estimator_packets(&jb->c.est) < MIN_PACKETS_MEASURED)
+			return;
+		if (settled ? jb->c.level > target + RECOVERY_START :
+		    jb->c.recovery > 0 ? jb->c.level > target + ACCEL_START :
+		    jb->c.level > target + ACCEL_START && floor > target + FLOOR_MARGIN) {
+			jb->c.accelerating = true;
+			jb->c.accel_idle = 0;
+		}
+	} else if (settled ? jb->c.level < target + RECOVERY_STOP :
+		   jb->c.recovery > 0 ? jb->c.level < target + ACCEL_STOP :
+		   jb->c.level < target + ACCEL_STOP || floor < target) {
 		jb->c.accelerating = false;
 	}
 }
@@ -1211,19 +1253,26 @@ int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t 
 int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_frames,
 		double *target_frames)
 {
+	double delay;
+
 	if (jb == NULL)
 		return -EINVAL;
+	delay = (double)fill_frames(jb);
+	/* While time compression takes an excess away (and while the level
+	 * settles after a burst), that excess is the buffer's own business: the
+	 * drift control sees the delay without it, so it neither chases the
+	 * excess (winding up, overshooting once it is gone) nor freezes at a
+	 * stale rate; it goes on tracking the drift. */
+	if ((jb->c.accelerating && jb->c.accel_idle < ACCEL_HOLD_IDLE) ||
+	    (jb->c.recovery > 0 && jb->c.level >= jb->c.target))
+		delay -= jb->c.level - jb->c.target;
 	if (delay_frames)
-		*delay_frames = (double)fill_frames(jb);
+		*delay_frames = delay;
 	if (target_frames)
 		*target_frames = jb->c.target;
 	/* an empty store is a valid (low) reading while audio flows; not while
-	 * the sender is silent or we are concealing, nor while time compression
-	 * takes an excess away (the drift control would chase it, wind up, and
-	 * overshoot once it is gone) */
-	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle ||
-	    (jb->c.accelerating && jb->c.accel_idle < ACCEL_HOLD_IDLE) ||
-	    (jb->c.recovery > 0 && jb->c.level >= jb->c.target))
+	 * the sender is silent or we are concealing */
+	if (jb->c.state != STATE_PLAYING || jb->c.starving || jb->c.in_gap || jb->c.dtx_idle)
 		return -EAGAIN;
 	return 0;
 }

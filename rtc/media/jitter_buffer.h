@@ -22,14 +22,29 @@
  * packets ahead). The target starts at start_delay_ms and then follows the
  * 97th percentile of the packets' arrival delay variation (a histogram that
  * forgets over ~28 s, as WebRTC NetEq does), plus one packet and 5 ms,
- * bounded by [min_delay_ms, max_delay_ms]. Silence (DTX) gaps move the
- * delay to the target for free; above 2 × target + 80 ms packets are
- * dropped down to the target (a resync). Playout starts at the target: what
- * a burst brought beyond it is dropped, to the frame, when playout starts
- * (not counted as dropped). The target goes up at once but down only by
- * 0.025 % of the audio played (1 ms in 4 s), which the drift control follows
- * without moving the pitch audibly; a step down (the first measured target
- * below the start delay) would pin it at its ±0.5 % limit for seconds.
+ * bounded by [min_delay_ms, max_delay_ms] (one network stall does not count:
+ * delay_estimator.h, peaks). Silence (DTX) gaps move the delay to the
+ * target for free; above 2 × target + 80 ms packets are dropped down to the
+ * target (a resync). Playout starts at the target: what a burst brought
+ * beyond it is dropped, to the frame, when playout starts (not counted as
+ * dropped). The target goes up at once but down only by 0.025 % of the audio
+ * played (1 ms in 4 s), which the drift control follows without moving the
+ * pitch audibly; a step down of more than 15 ms (a stall's delays forgotten)
+ * goes to 10 ms above the new goal at once.
+ *
+ * Excess (a burst after a stall, a target that came down): the level (the
+ * fill after each pull, smoothed over 0.5 s) more than 15 ms above the
+ * target, its floor (lowest over the last 0.25-0.5 s) above it too, and
+ * decoded packets are time-compressed ("accelerate", as WebRTC NetEq): a
+ * whole pitch period cut where the audio repeats (correlation ≥ 0.9: voiced
+ * speech, tones — no audible change but the duration), anything quiet
+ * (< -50 dBFS), and after 100 ms without either (music, noise) the best
+ * matching stretch anyway; up to half a packet, until the level is within
+ * 5 ms of the target. After a burst that followed a dry buffer, for 1.5 s
+ * the level is followed faster and trimmed to the target once settled.
+ * Clumpy arrivals (a congested path) are jitter, not excess: the floor
+ * dips, nothing is cut. Drift control does not see an excess being taken
+ * away (get_delay). Counted in metrics accelerated / accelerated_frames.
  *
  * Drift: the sender's clock and the sound card's differ (±200 ppm is
  * common). The buffer does not resample: after each pull,
@@ -98,8 +113,11 @@ int alto_jitter_buffer_push(struct alto_jitter_buffer *jb, const uint8_t *packet
 int alto_jitter_buffer_pull(struct alto_jitter_buffer *jb, float *out, uint32_t n_frames);
 
 /* Real-time thread, after a pull: the buffered audio and the target, in
- * frames. Returns 0 when delay is a meaningful input for drift control,
- * -EAGAIN while buffering, starved or in a silence gap (keep the last rate). */
+ * frames, for drift control: while time compression takes an excess away
+ * (and for 1.5 s after a burst) the delay is given without that excess,
+ * which the buffer handles itself. Returns 0 when delay is a meaningful
+ * input for drift control, -EAGAIN while buffering, starved or in a silence
+ * gap (keep the last rate). The buffered audio itself: metrics level_ms. */
 int alto_jitter_buffer_get_delay(struct alto_jitter_buffer *jb, double *delay_frames,
 		double *target_frames);
 
