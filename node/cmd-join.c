@@ -75,6 +75,9 @@ static void usage(FILE *out)
 		"      --target NODE       link the room mixer to NODE (node.name or id) instead of the\n"
 		"                          default sink\n"
 		"      --latency MS        jitter buffer target floor in ms (default: adaptive from 20)\n"
+		"      --no-nack           never ask the server to retransmit lost packets (generic NACK:\n"
+		"                          on by default where the server offers it; retransmissions can\n"
+		"                          raise the jitter buffer's delay when packets get lost)\n"
 		"      --stats S           a stream_stats line per participant every S seconds (packets,\n"
 		"                          loss, buffer, drift rate, receive latency)\n"
 		"      --no-publish        listen only: no send stream, nothing published\n"
@@ -393,7 +396,7 @@ int alto_cmd_join(int argc, char **argv)
 {
 	enum { OPT_API_KEY = 256, OPT_SECRET_FILE, OPT_JSON, OPT_MAX_RETRIES, OPT_INSECURE, OPT_LEGACY,
 	       OPT_NO_AUTO_SUBSCRIBE, OPT_URL, OPT_NO_AUDIO, OPT_TARGET, OPT_LATENCY, OPT_STATS,
-	       OPT_NO_PUBLISH, OPT_MUTE, OPT_SOURCE, OPT_BITRATE };
+	       OPT_NO_PUBLISH, OPT_MUTE, OPT_SOURCE, OPT_BITRATE, OPT_NO_NACK };
 	static const struct option options[] = {
 		{ "room", required_argument, NULL, 'r' },
 		{ "identity", required_argument, NULL, 'i' },
@@ -410,6 +413,7 @@ int alto_cmd_join(int argc, char **argv)
 		{ "no-audio", no_argument, NULL, OPT_NO_AUDIO },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "latency", required_argument, NULL, OPT_LATENCY },
+		{ "no-nack", no_argument, NULL, OPT_NO_NACK },
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "no-publish", no_argument, NULL, OPT_NO_PUBLISH },
 		{ "mute", no_argument, NULL, OPT_MUTE },
@@ -459,6 +463,7 @@ int alto_cmd_join(int argc, char **argv)
 		case OPT_URL: url = optarg; break;
 		case OPT_NO_AUDIO: no_audio = true; break;
 		case OPT_TARGET: cfg.target = optarg; break;
+		case OPT_NO_NACK: cfg.no_nack = true; break;
 		case OPT_NO_PUBLISH: cfg.no_publish = true; break;
 		case OPT_MUTE: cfg.start_muted = true; break;
 		case OPT_SOURCE: cfg.source = optarg; break;

@@ -494,10 +494,11 @@ void join_output_stats(const struct join_output *o, const struct alto_participan
 				       ",\"late\":%" G_GUINT64_FORMAT ",\"underruns\":%" G_GUINT64_FORMAT
 				       ",\"cycles\":%" G_GUINT64_FORMAT ",\"frames\":%" G_GUINT64_FORMAT
 				       ",\"mixer_underruns\":%" G_GUINT64_FORMAT ",\"level_ms\":%u,\"target_ms\":%u"
-				       ",\"rate\":%.6f,\"latency_p50_ms\":%.1f,\"latency_p95_ms\":%.1f",
+				       ",\"rate\":%.6f,\"latency_p50_ms\":%.1f,\"latency_p95_ms\":%.1f"
+				       ",\"nack_requested\":%" G_GUINT64_FORMAT ",\"nack_recovered\":%" G_GUINT64_FORMAT,
 				       st->packets, st->lost, st->late, st->underruns, st->cycles, st->frames,
 				       st->mixer_underruns, st->level_ms, st->target_ms, st->rate,
-				       st->latency_p50_ms, st->latency_p95_ms);
+				       st->latency_p50_ms, st->latency_p95_ms, st->nack_requested, st->nack_recovered);
 	} else {
 		s = human_begin("stream_stats");
 		g_string_append_c(s, ' ');
@@ -506,6 +507,9 @@ void join_output_stats(const struct join_output *o, const struct alto_participan
 				       G_GUINT64_FORMAT " underruns, buffer %u/%u ms, rate %.4f, latency %.0f ms (p95 %.0f)",
 				       st->packets, st->lost, st->underruns, st->level_ms, st->target_ms, st->rate,
 				       st->latency_p50_ms, st->latency_p95_ms);
+		if (st->nack_requested > 0)
+			g_string_append_printf(s, ", %" G_GUINT64_FORMAT " asked for again (%" G_GUINT64_FORMAT
+					       " came back)", st->nack_requested, st->nack_recovered);
 	}
 	finish(o, s);
 }

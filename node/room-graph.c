@@ -698,6 +698,8 @@ static void stream_stats(struct room_graph *g, struct stream_entry *e, struct al
 		.rate = sm.rate,
 		.latency_p50_ms = sm.latency_p50_ms,
 		.latency_p95_ms = sm.latency_p95_ms,
+		.nack_requested = atomic_load_explicit(&e->media->nack_requested, memory_order_relaxed),
+		.nack_recovered = atomic_load_explicit(&e->media->nack_recovered, memory_order_relaxed),
 	};
 }
 

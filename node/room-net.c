@@ -28,6 +28,15 @@
  * An SSRC that cannot be mapped yet (its ParticipantUpdate still on the way)
  * is retried on the next room change or after 100 ms. Track unpublished or
  * participant gone: the receiver goes and the main loop removes the stream.
+ *
+ * NACK: on a section where both sides negotiated generic NACK (and not
+ * --no-nack), each receiver has a NACK tracker (rtc/media/nack_tracker.h)
+ * fed with the same packets as its jitter buffer. A gap is requested at once
+ * (RR + SDES + RTPFB NACK), retried every 2 × RTT from a 10 ms timer while the
+ * answer could still come before the packet's play-out (the jitter buffer's
+ * target after its expected arrival), at most 3 times. The RTT comes from
+ * RTCP report blocks about our own stream when we publish, else from the
+ * signaling pings.
  */
 #define G_LOG_DOMAIN "alto-room"
 #include "room-private.h"
@@ -37,6 +46,7 @@
 #include <string.h>
 
 #include "rtc/transport/peer_connection.h"
+#include "nack_tracker.h"
 #include "rtcp.h"
 #include "rtp.h"
 #include "rtp_stats.h"
@@ -48,6 +58,10 @@
 #define RTCP_INTERVAL_MS	1000
 #define RETRY_UNRESOLVED_US	100000
 #define MAX_RECEIVERS		256
+#define NACK_TIMER_MS		10	/* retries and expiry while packets are awaited */
+#define NACK_MAX_SEQS		64	/* sequence numbers per NACK packet */
+#define RTCP_RTT_FRESH_US	(10 * G_USEC_PER_SEC)	/* an RTCP RTT this recent beats a ping's */
+#define MAX_RTT_NS		(10 * 1000000000ull)
 
 struct receiver {
 	struct room_net *n;
@@ -61,6 +75,8 @@ struct receiver {
 	uint64_t last_arrival_ns;
 	uint64_t max_gap_ns;		/* longest time between two packets since the last report */
 	bool speaking;
+	struct alto_nack_tracker *nack;	/* NULL: NACK not negotiated, or --no-nack */
+	uint64_t nacks_sent;		/* NACK packets */
 };
 
 struct room_net {
@@ -93,6 +109,11 @@ struct room_net {
 
 	GSource *rtcp_timer;
 	uint32_t rtcp_ssrc;
+
+	GSource *nack_timer;		/* while a receiver awaits requested packets */
+	bool have_rtt;
+	uint64_t rtt_ns;		/* to the server, for NACK retries */
+	gint64 rtcp_rtt_us;		/* when RTCP last gave the RTT (monotonic µs), 0: never */
 };
 
 static uint64_t now_ns(void)
@@ -109,6 +130,7 @@ static void receiver_free(gpointer data)
 	/* media: either never handed over (freed here) or owned by the main loop */
 	if (r->media)
 		track_media_free(r->media);
+	alto_nack_tracker_destroy(r->nack);
 	g_free(r->track_sid);
 	g_free(r->participant_sid);
 	g_free(r);
@@ -231,9 +253,18 @@ static struct receiver *receiver_new(struct room_net *n, const struct alto_parti
 	r->participant_sid = g_strdup(p->sid);
 	r->media = m;
 	r->speaking = p->speaking;
+	if (info->nack && !n->s->cfg.no_nack) {
+		struct alto_nack_tracker_config nc;
+		alto_nack_tracker_config_default(&nc);
+		if ((res = alto_nack_tracker_create(&r->nack, &nc)) < 0)
+			g_warning("track %s: no NACK: %s", t->sid, g_strerror(-res));
+		else if (n->have_rtt)
+			alto_nack_tracker_set_rtt(r->nack, n->rtt_ns);
+	}
 	g_hash_table_insert(n->receivers, r->track_sid, r);
-	g_info("track %s of %s (%s): receiving, %u channel(s), Opus PT %d, RED PT %d",
-	       t->sid, p->identity, p->sid, cfg.channels, cfg.opus_pt, cfg.red_pt);
+	g_info("track %s of %s (%s): receiving, %u channel(s), Opus PT %d, RED PT %d, NACK %s",
+	       t->sid, p->identity, p->sid, cfg.channels, cfg.opus_pt, cfg.red_pt,
+	       r->nack ? "on" : n->s->cfg.no_nack ? "off (--no-nack)" : "not negotiated");
 	/* the main loop makes the stream; we keep pushing into m->jb until we
 	 * post its removal */
 	session_post_stream_add(n->s, m);
@@ -270,6 +301,135 @@ static struct receiver *resolve_ssrc(struct room_net *n, uint32_t ssrc)
 		r->ssrc = ssrc;
 	return r;
 }
+
+/* ------------------------------------------------------------------ NACK */
+
+static void send_nack(struct room_net *n, struct receiver *r, const uint16_t *seqs, size_t n_seqs)
+{
+	struct alto_rtcp_rr rr = { .ssrc = n->rtcp_ssrc };
+	uint8_t buf[64 + 4 * NACK_MAX_SEQS];
+	size_t len, out;
+	int res;
+
+	/* a compound packet (RFC 4585 early feedback: RR, SDES, then the NACK),
+	 * so that peers without rtcp-rsize take it too */
+	if (alto_rtcp_build_rr(buf, sizeof(buf), &rr, &out) < 0)
+		return;
+	len = out;
+	if (alto_rtcp_build_sdes_cname(buf + len, sizeof(buf) - len, n->rtcp_ssrc, "alto", &out) < 0)
+		return;
+	len += out;
+	if (alto_rtcp_build_nack(buf + len, sizeof(buf) - len, n->rtcp_ssrc, r->ssrc, seqs, n_seqs, &out) < 0)
+		return;
+	len += out;
+	if ((res = alto_pc_send_rtcp(n->pc, buf, len)) < 0) {
+		g_debug("track %s: NACK not sent: %s", r->track_sid, g_strerror(-res));
+		return;
+	}
+	r->nacks_sent++;
+}
+
+/* What is due now: NACK it. The play-out deadline follows the jitter
+ * buffer's target. */
+/* The counters the stats timer shows (main loop). */
+static void nack_publish(struct receiver *r)
+{
+	struct alto_nack_tracker_stats st;
+
+	alto_nack_tracker_get_stats(r->nack, &st);
+	atomic_store_explicit(&r->media->nack_requested, st.requested, memory_order_relaxed);
+	atomic_store_explicit(&r->media->nack_recovered, st.recovered, memory_order_relaxed);
+}
+
+static void nack_poll(struct room_net *n, struct receiver *r, uint64_t now)
+{
+	struct alto_jitter_buffer_metrics m;
+	uint16_t seqs[NACK_MAX_SEQS];
+	int k;
+
+	alto_jitter_buffer_get_metrics(r->media->jb, &m);
+	alto_nack_tracker_set_playout_delay(r->nack, (uint64_t)m.target_ms * 1000000u);
+	if ((k = alto_nack_tracker_poll(r->nack, now, seqs, G_N_ELEMENTS(seqs), NULL)) > 0) {
+		send_nack(n, r, seqs, (size_t)k);
+		nack_publish(r);
+	}
+}
+
+static gboolean on_nack_timer(gpointer data)
+{
+	struct room_net *n = data;
+	uint64_t now = now_ns();
+	bool pending = false;
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, n->receivers);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		struct receiver *r = value;
+		if (r->nack == NULL || r->media == NULL || alto_nack_tracker_pending(r->nack) == 0)
+			continue;
+		nack_poll(n, r, now);
+		pending |= alto_nack_tracker_pending(r->nack) > 0;
+	}
+	if (pending)
+		return G_SOURCE_CONTINUE;
+	g_source_unref(n->nack_timer);
+	n->nack_timer = NULL;
+	return G_SOURCE_REMOVE;
+}
+
+/* A packet for the tracker; a gap is asked for at once, retries on the timer. */
+static void nack_packet(struct room_net *n, struct receiver *r, const struct alto_rtp_packet *pkt, uint64_t now)
+{
+	if (alto_nack_tracker_packet(r->nack, pkt->seq, pkt->timestamp, now) == 1)
+		nack_publish(r);
+	if (alto_nack_tracker_pending(r->nack) == 0)
+		return;
+	nack_poll(n, r, now);
+	if (n->nack_timer == NULL && alto_nack_tracker_pending(r->nack) > 0) {
+		n->nack_timer = g_timeout_source_new(NACK_TIMER_MS);
+		g_source_set_callback(n->nack_timer, on_nack_timer, n, NULL);
+		g_source_attach(n->nack_timer, n->s->net_context);
+	}
+}
+
+/* from_rtcp: a report block about our own stream; else a signaling ping,
+ * used while RTCP gives none. */
+static void set_rtt(struct room_net *n, uint64_t rtt_ns, bool from_rtcp)
+{
+	gint64 t = g_get_monotonic_time();
+	GHashTableIter it;
+	gpointer value;
+
+	if (rtt_ns > MAX_RTT_NS)
+		return;
+	if (from_rtcp)
+		n->rtcp_rtt_us = t;
+	else if (n->rtcp_rtt_us != 0 && t - n->rtcp_rtt_us < RTCP_RTT_FRESH_US)
+		return;
+	n->have_rtt = true;
+	n->rtt_ns = rtt_ns;
+	g_hash_table_iter_init(&it, n->receivers);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		if (((struct receiver *)value)->nack)
+			alto_nack_tracker_set_rtt(((struct receiver *)value)->nack, rtt_ns);
+}
+
+/* Report blocks we receive are about what we send: LSR/DLSR give the RTT. */
+static void rtt_from_blocks(struct room_net *n, const struct alto_rtcp_report_block *b, uint8_t count)
+{
+	uint32_t now_mid = alto_rtcp_ntp_mid32(alto_rtcp_ntp_from_unix_ns((uint64_t)g_get_real_time() * 1000u));
+	uint64_t rtt;
+
+	for (uint8_t i = 0; i < count; i++) {
+		if (b[i].lsr != 0 && alto_rtcp_rtt_ns(now_mid, b[i].lsr, b[i].dlsr, &rtt) == 0) {
+			set_rtt(n, rtt, true);
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ RTP */
 
 static void on_pc_rtp(void *data, const uint8_t *buf, size_t len)
 {
@@ -311,8 +471,12 @@ static void on_pc_rtp(void *data, const uint8_t *buf, size_t len)
 			alto_rtp_stats_init(&r->stats, 48000, pkt.seq);
 			r->have_stats = true;
 			r->ssrc = pkt.ssrc;
+			if (r->nack)
+				alto_nack_tracker_reset(r->nack);
 		}
 		alto_rtp_stats_update(&r->stats, pkt.seq, pkt.timestamp, now);
+		if (r->nack)
+			nack_packet(n, r, &pkt, now);
 	}
 }
 
@@ -325,10 +489,17 @@ static void on_sender_report(void *data, const struct alto_rtcp_sr *sr)
 
 	if (r && r->have_stats && r->ssrc == sr->ssrc)
 		alto_rtp_stats_sr_received(&r->stats, sr->ntp, now_ns());
+	rtt_from_blocks(n, sr->reports, sr->n_reports);
+}
+
+static void on_receiver_report(void *data, const struct alto_rtcp_rr *rr)
+{
+	rtt_from_blocks(data, rr->reports, rr->n_reports);
 }
 
 static const struct alto_rtcp_events rtcp_events = {
 	.sender_report = on_sender_report,
+	.receiver_report = on_receiver_report,
 };
 
 static void on_pc_rtcp(void *data, const uint8_t *buf, size_t len)
@@ -365,6 +536,15 @@ static gboolean on_rtcp_timer(gpointer data)
 				" dropped %" G_GUINT64_FORMAT " resyncs %" G_GUINT64_FORMAT " max gap %.1f ms",
 				r->track_sid, m.packets, m.frames, m.level_ms, m.target_ms, m.lost, m.late,
 				m.underruns, m.overflow, m.dropped, m.resyncs, r->max_gap_ns / 1e6);
+			if (r->nack) {
+				struct alto_nack_tracker_stats ns;
+				alto_nack_tracker_get_stats(r->nack, &ns);
+				g_debug("track %s: NACK packets %" G_GUINT64_FORMAT " missing %" G_GUINT64_FORMAT
+					" requested %" G_GUINT64_FORMAT " recovered %" G_GUINT64_FORMAT
+					" reordered %" G_GUINT64_FORMAT " expired %" G_GUINT64_FORMAT " rtt %.1f ms",
+					r->track_sid, r->nacks_sent, ns.missing, ns.requested, ns.recovered,
+					ns.reordered, ns.expired, n->rtt_ns / 1e6);
+			}
 			r->max_gap_ns = 0;
 		}
 		if (!r->have_stats || rr.n_reports >= ALTO_RTCP_MAX_REPORTS)
@@ -480,7 +660,7 @@ static int make_pc(struct room_net *n, bool single, const struct alto_ice_server
 		bool force_relay)
 {
 	struct alto_pc_ice_server ice[16];
-	struct alto_pc_config cfg = { .force_relay = force_relay };
+	struct alto_pc_config cfg = { .force_relay = force_relay, .disable_nack = n->s->cfg.no_nack };
 
 	n_servers = MIN(n_servers, G_N_ELEMENTS(ice));
 	for (size_t i = 0; i < n_servers; i++) {
@@ -949,7 +1129,10 @@ static void on_media_sections_requirement(void *data, uint32_t n_audios, uint32_
 
 static void on_rtt(void *data, uint32_t rtt_ms)
 {
-	OBSERVE((struct room_net *)data, rtt, rtt_ms);
+	struct room_net *n = data;
+
+	set_rtt(n, (uint64_t)rtt_ms * 1000000u, false);
+	OBSERVE(n, rtt, rtt_ms);
 }
 
 static void on_request_response(void *data, uint32_t request_id, int reason, const char *message)
@@ -1031,6 +1214,10 @@ void room_net_destroy(struct room_net *n)
 	if (n->rtcp_timer) {
 		g_source_destroy(n->rtcp_timer);
 		g_source_unref(n->rtcp_timer);
+	}
+	if (n->nack_timer) {
+		g_source_destroy(n->nack_timer);
+		g_source_unref(n->nack_timer);
 	}
 	/* the media still owned here is freed; what the main loop owns stays */
 	remove_all_receivers(n);

@@ -41,6 +41,10 @@ struct track_media {
 	/* the network thread's last RTP arrival (monotonic ns), for the latency
 	 * estimate of the data loop */
 	_Atomic uint64_t last_arrival_ns;
+	/* generic NACK (network thread writes, the stats timer reads): sequence
+	 * numbers asked for again (retries too), and those that came back */
+	_Atomic uint64_t nack_requested;
+	_Atomic uint64_t nack_recovered;
 };
 
 void track_media_free(struct track_media *m);

@@ -48,6 +48,7 @@ struct alto_room_session_config {
 	const char *target;		/* node.name (or id) for the mixer outputs; NULL: the default sink */
 	uint32_t latency_ms;		/* jitter buffer target floor; 0: the default (20 ms, adaptive) */
 	uint32_t stats_interval_ms;	/* > 0: a stream_stats event per stream this often */
+	bool no_nack;			/* never ask for retransmissions (generic NACK not negotiated) */
 
 	/* the send path (send-session.h): the room's send stream published as our microphone */
 	bool no_publish;		/* listen only: no send stream, nothing published */
@@ -98,6 +99,10 @@ struct alto_participant_stream_stats {
 	 * the cycles since the previous stats event (-1: none) */
 	double latency_p50_ms;
 	double latency_p95_ms;
+	/* generic NACK (0 when not negotiated or --no-nack): sequence numbers
+	 * asked for again (each retry counts), and those that came back */
+	uint64_t nack_requested;
+	uint64_t nack_recovered;
 };
 
 struct alto_room_session_events {

@@ -118,7 +118,7 @@ export class LegacyRtc {
     const t = sub.pc.addTransceiver('audio', { direction: 'sendonly' });
     attachTrack(t, track);
     this.down.set(track.sid, { transceiver: t, stereo: trackIsStereo(track.info),
-      stop: forward(track, t.sender, (m) => this.p.log(m)) });
+      stop: forward(track, t.sender, (m) => this.p.log(m), this.p.identity) });
     this.#negotiate();
   }
 

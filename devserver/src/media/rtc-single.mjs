@@ -138,7 +138,7 @@ export class SingleRtc {
       if (!t) break;
       t.setDirection('sendonly');
       attachTrack(t, track);
-      this.placed.set(sid, { transceiver: t, stop: forward(track, t.sender, (m) => this.p.log(m)) });
+      this.placed.set(sid, { transceiver: t, stop: forward(track, t.sender, (m) => this.p.log(m), this.p.identity) });
     }
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);

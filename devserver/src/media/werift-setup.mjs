@@ -4,6 +4,8 @@
  * - Codecs: Opus PT 111 (minptime=10;useinbandfec=1, NACK) for audio; VP8 PT 96 only so that the
  *   SDKs' recvonly video sections negotiate (werift throws on a section with no common codec).
  *   RED is not configured, so the server answers Opus only and never forwards RED.
+ *   Test knob: ALTO_DEVSERVER_AUDIO_NACK=0 at startup leaves NACK out for Opus (neither offered
+ *   nor answered), as a server that does not retransmit audio would.
  * - ICE host candidates on loopback and on this machine's interface address (libwebrtc gathers
  *   no loopback candidates), each UDP socket bound to its own address rather than 0.0.0.0
  *   (see installWeriftPatches), no IPv6, no TCP, no STUN/TURN (werift would ask Google's STUN
@@ -53,12 +55,13 @@ export function installWeriftPatches() {
 }
 
 export const OPUS_PT = 111;
+const AUDIO_NACK = process.env.ALTO_DEVSERVER_AUDIO_NACK !== '0';
 
 export function peerConfig(addresses) {
   return {
     codecs: {
       audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT,
-        parameters: 'minptime=10;useinbandfec=1', rtcpFeedback: [{ type: 'nack' }] })],
+        parameters: 'minptime=10;useinbandfec=1', rtcpFeedback: AUDIO_NACK ? [{ type: 'nack' }] : [] })],
       video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96,
         rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })],
     },
@@ -77,5 +80,25 @@ export function peerConfig(addresses) {
 
 export function createPeerConnection(addresses) {
   installWeriftPatches();
-  return new RTCPeerConnection(peerConfig(addresses));
+  const pc = new RTCPeerConnection(peerConfig(addresses));
+  if (!AUDIO_NACK) withoutAnsweredNack(pc);
+  return pc;
+}
+
+/**
+ * werift answers with the offer's own codec entries (their a=rtcp-fb lines included), whatever
+ * its configuration says: with the NACK knob off, take nack out of them once a remote offer is
+ * applied, so the answer does not have it either.
+ */
+function withoutAnsweredNack(pc) {
+  const setRemote = pc.setRemoteDescription.bind(pc);
+  pc.setRemoteDescription = async (description) => {
+    const result = await setRemote(description);
+    for (const t of pc.getTransceivers()) {
+      for (const c of t.codecs ?? []) {
+        if (c.mimeType?.toLowerCase() === 'audio/opus' && Array.isArray(c.rtcpFeedback)) c.rtcpFeedback = c.rtcpFeedback.filter((f) => f.type !== 'nack');
+      }
+    }
+    return result;
+  };
 }
