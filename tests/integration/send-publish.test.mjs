@@ -14,13 +14,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPipewire } from '../lib/pipewire.mjs';
-import { killAll, run, waitFor } from '../lib/procs.mjs';
+import { run, waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 import { readWav, alignAndCorrelate, rms, rmsDb, slice } from '../lib/audio.mjs';
 import { startDevServer, startPeer, mintToken, tmpDir, httpGet } from '../../devserver/testlib/index.mjs';
-import { TONE_DBFS, toneLevelNear, joinRoom, waitStreams, recordPorts, altoBin } from './receive-helpers.mjs';
+import { TONE_DBFS, toneLevelNear, blockLevelsNear, joinRoom, waitStreams, recordPorts, altoBin } from './receive-helpers.mjs';
 import { spawnSync } from 'node:child_process';
 
 // Until the room session publishes (the send path wired into `alto join`), say so instead of failing.
@@ -44,6 +45,16 @@ async function recordMore(dir, identity, seconds, { timeout = 30_000 } = {}) {
   const all = await waitFor(() => { const s = recorded(dir, identity); return s && s.length >= want ? s : null; },
     { timeout, interval: 100, message: `${seconds} s more of ${identity} recorded by the peer` });
   return all.subarray(start, want);
+}
+
+/**
+ * The level of alto's tone as the peer recorded it: the third quartile of its 0.25 s blocks. The
+ * peer is libwebrtc: on a loaded machine its NetEq stretches or conceals some blocks, which only
+ * lowers them; a wrong gain in alto moves every block.
+ */
+function peerToneLevel(samples, freq) {
+  const blocks = blockLevelsNear(samples, freq).sort((a, b) => a - b);
+  return blocks.length ? blocks[Math.floor(blocks.length * 0.75)] : -Infinity;
 }
 
 /** alto's send stream node name for a room (as send-stream.c makes it). */
@@ -111,14 +122,8 @@ describe('alto publishes its send stream', { skip }, () => {
     server = await startDevServer();
     dir = tmpDir('alto-send-');
   });
-  after(async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
-    await server?.stop();
-    await pw?.stop();
-    await pw2?.stop();
-    await killAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  // the second daemon goes last among the stops (after every alto and peer), before the server
+  after(() => teardown({ stops: [() => pw2?.stop(), ...stops], server, pw, dirs: [dir] }));
 
   for (const mode of ['single_pc', 'legacy']) {
     test(`${mode}: a tone and speech into the send stream reach an rtc-node peer${mode === 'single_pc' ? '; mute in pactl both ways' : ''}`,
@@ -147,7 +152,7 @@ describe('alto publishes its send stream', { skip }, () => {
         const tone = await pw.play({ freq: 440, amplitude: 0.25, seconds: 120 }, { nodeName: `tone-${mode}`, to: stream.node_name });
         await recordMore(recDir, 'talker', 1.5, { timeout: 60_000 }); // settle
         const t = await recordMore(recDir, 'talker', 3);
-        const level = toneLevelNear(t, 440);
+        const level = peerToneLevel(t, 440);
         assert.ok(Math.abs(level - TONE_DBFS) <= 1, `the peer hears alto's tone at ${level.toFixed(2)} dBFS, sent ${TONE_DBFS.toFixed(2)}`);
 
         await tone.stop();
@@ -189,7 +194,7 @@ describe('alto publishes its send stream', { skip }, () => {
           await listener.waitEvent('track_unmuted', (e) => e.identity === 'talker', 10_000);
           await recordMore(recDir, 'talker', 1);
           const back = await recordMore(recDir, 'talker', 2);
-          const l2 = toneLevelNear(back, 440);
+          const l2 = peerToneLevel(back, 440);
           assert.ok(Math.abs(l2 - TONE_DBFS) <= 1, `the tone is back after unmute at ${l2.toFixed(2)} dBFS`);
           await tone2.stop();
         }
@@ -225,7 +230,7 @@ describe('alto publishes its send stream', { skip }, () => {
       await listener.waitEvent('track_unmuted', (e) => e.identity === 'shy', 10_000);
       await recordMore(recDir, 'shy', 1, { timeout: 60_000 });
       const back = await recordMore(recDir, 'shy', 2);
-      const level = toneLevelNear(back, 440);
+      const level = peerToneLevel(back, 440);
       assert.ok(Math.abs(level - TONE_DBFS) <= 1, `heard after unmute at ${level.toFixed(2)} dBFS`);
       await tone.stop();
       assert.equal((await alto.stop('SIGINT')).code, 0, alto.stderr);

@@ -9,7 +9,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startPipewire, BUILD } from '../lib/pipewire.mjs';
-import { killAll, waitFor } from '../lib/procs.mjs';
+import { waitFor } from '../lib/procs.mjs';
+import { teardown } from '../lib/teardown.mjs';
 
 const PROBE = join(BUILD, 'tests', 'node', 'send-stream-probe');
 
@@ -74,7 +75,7 @@ async function sourceOutput(pw, nodeName) {
 describe('send stream', () => {
   let pw;
   before(async () => { pw = await startPipewire({ pulse: true, name: 'send-stream' }); });
-  after(async () => { await pw?.stop(); await killAll(); });
+  after(() => teardown({ pw }));
 
   test('a capture stream named after the room carries what is routed into it; mute both ways', { timeout: 90000 }, async () => {
     const probe = startProbe(pw, ['--room', 'Team Room']);
