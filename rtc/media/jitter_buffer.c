@@ -57,8 +57,9 @@
 
 /* Excess (a burst after a stall, a target that came down): the buffer level
  * is filtered (LEVEL_SMOOTHING_S, reset on jumps) and, above the target by
- * ACCEL_START, decoded packets are time-compressed (accelerate) until it is
- * within ACCEL_STOP of the target. See accelerate(). */
+ * ACCEL_START with its floor above it too, decoded packets are
+ * time-compressed (accelerate) until it is within ACCEL_STOP of the target.
+ * See filter_level() and accelerate(). */
 #define LEVEL_SMOOTHING_S	0.5
 #define LEVEL_JUMP		(60 * FRAMES_PER_MS)	/* at least; and more than target + a packet */
 /* The level's floor (its lowest over the last 0.25-0.5 s) must be above
@@ -68,11 +69,11 @@
 #define FLOOR_MARGIN		(5 * FRAMES_PER_MS)
 #define ACCEL_START		(15 * FRAMES_PER_MS)
 #define ACCEL_STOP		(5 * FRAMES_PER_MS)
-/* After a burst (the level jumped up) the filter restarts from one reading,
- * which is anywhere on the saw-tooth (a packet and the jitter wide): for a
- * while the buffer keeps the excess to itself and the drift control holds
- * its rate (get_delay: -EAGAIN); once the filter has settled, the bounds
- * are narrower. */
+/* After a burst (the level jumped up after the buffer ran dry) the filter
+ * restarts from one reading, which is anywhere on the saw-tooth (a packet
+ * and the jitter wide), and the rest of the burst may still be coming: for
+ * a while the level is followed faster, the excess is the buffer's (get_delay
+ * leaves it out), and once the filter has settled the bounds are narrower. */
 #define RECOVERY_FRAMES		(3 * RATE / 2)
 #define RECOVERY_SETTLE		(RATE / 2)
 #define RECOVERY_SMOOTHING_S	0.15	/* the rest of a burst may come over a few pulls */
@@ -687,7 +688,6 @@ static bool try_start(struct alto_jitter_buffer *jb, uint32_t want)
 	jb->c.in_gap = false;
 	return true;
 }
-
 
 static bool recovery_settled(const struct alto_jitter_buffer *jb)
 {
