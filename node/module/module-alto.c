@@ -40,7 +40,8 @@
  * "alto.<room>.<identity>", node.description the display name), mixed by
  * the room node "LiveKit: <room>" (factory alto.mixer, Audio/Sink) into the
  * default sink; the send stream publishes what it captures to the room.
- * Each instance is one room; load it twice for two rooms.
+ * Each instance is one room; load it twice for two rooms (or twice for one
+ * room under two identities: the second names its nodes alto.<room>@<identity>).
  *
  * ## Module Options
  *
