@@ -57,6 +57,9 @@
  *   daemon in the module's args: prefer the key and secret file). With no
  *   credentials and a loopback URL, the dev server's devkey/secret is used.
  * - `publish = <bool>`: publish the send stream. Default true.
+ * - `nack = <bool>`: ask the server to send lost packets again (generic
+ *   NACK, when it offers it). Default true; false trades the repairs for
+ *   a jitter buffer that need not wait for them (as `alto join --no-nack`).
  * - `source = <str>`: capture the send stream from this node (name or id).
  * - `target = <str>`: link the room mixer to this node instead of the
  *   default sink.
@@ -88,6 +91,7 @@
  *         api.key = "APIxxxxxxxxxxxx"
  *         api.secret.file = "/home/alice/.config/alto/livekit.secret"
  *         #publish = true
+ *         #nack = true
  *         #source = "alsa_input.usb-mic"
  *         #target = "alsa_output.headset"
  *         #latency.msec = 0
@@ -122,6 +126,7 @@ PW_LOG_TOPIC_STATIC(mod_topic, "mod." NAME);
 		"( api.key=<API key> api.secret.file=<file of mode 0600> | token=<token> ) "	\
 		"[ name=<display name> ] "							\
 		"[ publish=<bool, default true> ] "						\
+		"[ nack=<bool, default true> ] "						\
 		"[ source=<node to capture from> ] "						\
 		"[ target=<node to play the room into> ] "					\
 		"[ latency.msec=<jitter buffer floor, 0: adaptive> ] "				\
@@ -140,7 +145,7 @@ static const struct spa_dict_item module_info[] = {
 
 static const char *const known_args[] = {
 	"url", "room", "identity", "name", "token", "api.key", "api.secret.file",
-	"publish", "source", "target", "latency.msec",
+	"publish", "nack", "source", "target", "latency.msec",
 	"stream.props", "participant.props", "send.props",
 	"insecure", "max.retries", "remote.name",
 	NULL,
@@ -171,6 +176,7 @@ struct impl {
 	/* network thread (observer); read on the main loop after `ended` */
 	char *end_message;
 	bool joined_once;
+	bool no_nack;			/* nack = false: said once joined */
 
 	bool unloading;			/* main loop: destroy is scheduled */
 };
@@ -344,10 +350,11 @@ static void on_joined(void *data, const struct alto_join_info *info)
 	struct impl *impl = data;
 
 	impl->joined_once = true;
-	pw_log_info("%s: joined room \"%s\" as \"%s\" (%zu others there)", impl->room,
+	pw_log_info("%s: joined room \"%s\" as \"%s\" (%zu others there)%s", impl->room,
 		    info->room && info->room->name ? info->room->name : impl->room,
 		    info->self && info->self->identity ? info->self->identity : impl->identity,
-		    info->n_participants);
+		    info->n_participants,
+		    impl->no_nack ? "; lost packets are not asked for again (nack = false)" : "");
 }
 
 static void on_reconnecting(void *data, const struct alto_reconnect_status *st)
@@ -633,6 +640,14 @@ static int parse_args(struct impl *impl, const char *args, struct alto_room_sess
 			return -EINVAL;
 		}
 		cfg->no_publish = !publish;
+	}
+	if ((str = pw_properties_get(impl->args, "nack")) != NULL) {
+		bool nack;
+		if (alto_module_args_parse_bool(str, &nack) < 0) {
+			pw_log_error("nack: \"%s\" is not true or false", str);
+			return -EINVAL;
+		}
+		cfg->no_nack = impl->no_nack = !nack;
 	}
 	if ((str = pw_properties_get(impl->args, "insecure")) != NULL &&
 	    alto_module_args_parse_bool(str, &cfg->insecure) < 0) {

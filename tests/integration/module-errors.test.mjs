@@ -57,12 +57,15 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
         `cannot read the API secret file ${join(dir, 'nope')}: No such file or directory`],
       '19-props-not-object.conf': [moduleDropIn({ ...base, room: 'r9', 'api.secret.file': ok, 'participant.props': 'loud' }),
         'participant.props must be an object'],
+      '20-nack.conf': [moduleDropIn({ ...base, room: 'r10', 'api.secret.file': ok, nack: 'sometimes' }),
+        'nack: "sometimes" is not true or false'],
     });
     const dropIns = Object.fromEntries(Object.entries(bad).map(([f, [text]]) => [f, text]));
-    dropIns['50-good.conf'] = moduleDropIn({ ...base, room: 'good', 'api.secret.file': ok });
+    dropIns['50-good.conf'] = moduleDropIn({ ...base, room: 'good', 'api.secret.file': ok, nack: false });
     // loads (nothing wrong with the args) but the server refuses the token: the session ends
     dropIns['60-refused.conf'] = moduleDropIn({ ...base, room: 'refused', 'api.secret.file': secretFile(dir, { secret: 'not-the-secret', name: 'wrong.secret' }) });
-    pw = await startPipewireWithDropIns({ name: 'module-errors', dropIns });
+    // mod.alto's info lines too: the good room says it took nack = false
+    pw = await startPipewireWithDropIns({ name: 'module-errors', dropIns, daemonEnv: { PIPEWIRE_DEBUG: 'W,mod.alto:I' } });
   });
   after(() => teardown({ stops: [() => peer?.stop()], server, pw, dirs: [dir] }));
 
@@ -74,6 +77,7 @@ describe('libpipewire-module-alto refuses bad args clearly, the daemon goes on',
       assert.ok(errors.some((l) => l.includes(reason)), `${file}: no error line with "${reason}" in\n${errors.join('\n')}`);
     }
     assert.ok(!pw.log().includes(SECRET), 'the secret is never logged');
+    assert.ok(log.some((l) => /good: joined room "good" .*nack = false/.test(l)), `nack = false taken:\n${log.join('\n')}`);
     // nothing of the refused rooms in the graph, and the modules are not listed
     const nodes = await pw.nodes();
     const rooms = new Set(nodes.map((n) => n.props['livekit.room']).filter(Boolean));
