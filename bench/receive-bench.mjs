@@ -12,8 +12,9 @@
  * (devserver/peers/rtc-node-peer.mjs --record). After both receive every track and a warm-up,
  * over --seconds: CPU time of each subscriber process (/proc/PID/stat utime+stime) per second of
  * audio per participant, and RSS (VmRSS at the end, VmHWM). alto also reports its receive latency
- * (RTP arrival → sample out of the participant stream, `alto join --stats`): the median over the
- * participants of the per-second p50 and p95.
+ * (`alto join --stats`, exact per packet: from the RTP arrival of the newest received audio a
+ * participant stream's process() gives out to that process(), as the jitter buffer reports it):
+ * the median over the participants of the per-second p50 and p95.
  *
  * Prints one markdown table row per N and the ratios; nothing is asserted (bench/ only measures).
  * Every process is killed at the end (procs.mjs / testlib process groups).

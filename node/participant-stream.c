@@ -39,7 +39,6 @@
 PW_LOG_TOPIC_STATIC(stream_topic, "alto.participant-stream");
 
 #define LATENCY_BUCKETS		1000	/* 1 ms each; the last one holds everything longer */
-#define PACKET_FRAMES		960	/* 20 ms Opus packets, what LiveKit senders use */
 #define PW_LOG_TOPIC_DEFAULT stream_topic
 
 struct participant_stream {
@@ -70,29 +69,26 @@ static const char *quality_name(int q)
 	return q < 0 ? "unknown" : alto_connection_quality_name(q);
 }
 
-/* The latency of this cycle's samples, from their RTP arrival to now: the
- * newest buffered sample came with the last packet; the samples given out
- * now are `delay` (+ half the cycle, on average) frames older, and a sample
- * arrived with the end of its packet (half a packet later, on average).
- * Packets come at the sender's pace (no queueing on loopback), so media time
- * is arrival time. An estimate until the jitter buffer reports the arrival of
- * what it plays; clock_gettime(CLOCK_MONOTONIC) is a vDSO call: no syscall,
- * no lock. */
-static void record_latency(struct participant_stream *ps, double delay, uint32_t n)
+/* The receive latency of this cycle, exact per packet: from the arrival of
+ * the packet that brought the newest received audio this pull gave out (the
+ * jitter buffer keeps the arrival time given to push, also for audio rebuilt
+ * from RED or FEC) to now, the process() that hands it to the graph. A cycle
+ * that gave out no packet audio (buffering, concealment, silence) records
+ * nothing. clock_gettime(CLOCK_MONOTONIC) is a vDSO call: no syscall, no
+ * lock; get_playout only reads the consumer's state. Data loop. */
+static void record_latency(struct participant_stream *ps)
 {
-	uint64_t arrival = atomic_load_explicit(&ps->media->last_arrival_ns, memory_order_relaxed);
+	uint64_t arrival, now;
 	struct timespec ts;
 	double ms;
-	uint64_t now;
 
-	if (arrival == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+	if (alto_jitter_buffer_get_playout(ps->media->jb, &arrival, NULL) < 0 || arrival == 0 ||
+	    clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 		return;
 	now = (uint64_t)ts.tv_sec * SPA_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 	if (now < arrival)
 		return;
-	ms = (double)(now - arrival) / 1e6 + (delay + n / 2.0 - PACKET_FRAMES / 2.0) / 48.0;
-	if (ms < 0.0)
-		ms = 0.0;
+	ms = (double)(now - arrival) / 1e6;
 	atomic_fetch_add_explicit(&ps->latency_hist[SPA_MIN((uint32_t)ms, LATENCY_BUCKETS - 1u)], 1,
 			memory_order_relaxed);
 }
@@ -125,8 +121,8 @@ static void on_process(void *data)
 	if (alto_jitter_buffer_get_delay(ps->media->jb, &delay, &target) == 0) {
 		ps->corr = alto_rate_control_update(&ps->rc, delay, target, n);
 		atomic_store_explicit(&ps->delay_frames, (uint32_t)SPA_MAX(delay, 0.0), memory_order_relaxed);
-		record_latency(ps, delay, n);
 	}
+	record_latency(ps);
 	if (ps->rate_match) {
 		SPA_FLAG_SET(ps->rate_match->flags, SPA_IO_RATE_MATCH_FLAG_ACTIVE);
 		ps->rate_match->rate = 1.0 / ps->corr;
