@@ -15,21 +15,30 @@ export { altoBin, altoAsanBin, sanitizerReport };
 export const TONE_DBFS = 20 * Math.log10(0.25);
 
 /**
- * The level of a tone that may be a little off its frequency: the participant streams correct
- * clock drift by resampling (up to ±0.5 % while the jitter buffer settles), which moves a 440 Hz
- * tone by up to ±2.2 Hz, enough to take ~1.5 dB off a Goertzel reading at exactly 440 Hz over
- * 0.25 s blocks. So: the best steady level within ±0.6 %.
+ * How far off its frequency a received tone may be: the participant streams correct clock drift
+ * by resampling, by up to ±0.5 % (rate_control's limit), which moves a 440 Hz tone by up to
+ * ±2.2 Hz, enough to take ~1.5 dB off a Goertzel reading at exactly 440 Hz over 0.25 s blocks.
+ * Not tighter: measured over 5 runs of receive-room/pulse/reconnect/wireplumber/stereo on a
+ * 2-core machine (load 1.5–7, twice with two `yes` on top), the best-fitting frequency of the 3 s
+ * recordings taken soon after a stream appears was off by a median 0.03–0.13 %, but by up to
+ * 0.5 % (the limit) in receive-room and receive-pulse, and in receive-wireplumber (recorded 1.5 s
+ * after the join, quantum 512) always by 0.37–0.5 %: the correction still swings to its limit in
+ * a stream's first seconds (docs/backlog.md, "Drift control under heavy jitter"). Later blocks
+ * (receive-room, a peer leaving) stayed within 0.08 %.
  */
+export const TONE_FREQ_TOLERANCE = 0.006;
+
+/** The best steady level of a tone within ±TONE_FREQ_TOLERANCE of freq. */
 export function toneLevelNear(samples, freq) {
   let best = -Infinity;
-  const span = freq * 0.006;
+  const span = freq * TONE_FREQ_TOLERANCE;
   for (let f = freq - span; f <= freq + span + 1e-9; f += span / 12) best = Math.max(best, steadyToneLevel(samples, f));
   return best;
 }
 
 /**
  * Per-block (0.25 s) levels of a tone near freq: each block at its own best frequency within
- * ±0.6 % (the drift correction moves it while the jitter buffer settles). A gap is still a low block.
+ * ±TONE_FREQ_TOLERANCE (the drift correction moves it). A gap is still a low block.
  */
 export function blockLevelsNear(samples, freq) {
   const n = 12000;
