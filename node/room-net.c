@@ -456,7 +456,6 @@ static void on_pc_rtp(void *data, const uint8_t *buf, size_t len)
 	if (r->media == NULL)
 		return;
 	res = alto_jitter_buffer_push(r->media->jb, buf, len, now);
-	atomic_store_explicit(&r->media->last_arrival_ns, now, memory_order_relaxed);
 	if (res < 0 && res != -ENOBUFS)
 		g_debug("track %s: packet refused: %s", r->track_sid, g_strerror(-res));
 	r->packets++;

@@ -38,9 +38,6 @@ struct track_media {
 	bool speaking;
 	int quality;			/* enum alto_connection_quality, -1 unknown */
 	bool muted;			/* the publisher muted this track */
-	/* the network thread's last RTP arrival (monotonic ns), for the latency
-	 * estimate of the data loop */
-	_Atomic uint64_t last_arrival_ns;
 	/* generic NACK (network thread writes, the stats timer reads): sequence
 	 * numbers asked for again (retries too), and those that came back */
 	_Atomic uint64_t nack_requested;
