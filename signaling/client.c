@@ -1152,7 +1152,15 @@ struct alto_signal_client *alto_signal_client_new(GMainContext *ctx,
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* TLS only for wss://. lws 4.1 takes a new SSL_CTX ex_data index into
+	 * one global on every context made with DO_SSL_GLOBAL_INIT and looks its
+	 * client SSL_CTX up under that global when it frees it: a context made
+	 * before another one then leaks its whole SSL_CTX (the system CA store,
+	 * ~700 KB) — two rooms in one daemon, a module unloaded. A ws:// client
+	 * has no SSL_CTX and takes no index, so it neither leaks nor moves the
+	 * index under a wss:// one. (Two wss:// clients in one process still
+	 * leak the earlier one's; lws 4.2+ keeps the pointer in the vhost.) */
+	info.options = LWS_SERVER_OPTION_GLIB | (impl->url.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
 	info.foreign_loops = foreign;
 	/* the v1 join request travels in the request line: room for a large offer */
 	info.pt_serv_buf_size = 64 * 1024;
