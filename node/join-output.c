@@ -427,20 +427,26 @@ void join_output_stream(const struct join_output *o, const char *event,
 	finish(o, s);
 }
 
-void join_output_mixer(const struct join_output *o, const char *node_name, uint32_t node_id)
+/* One node of ours: event name, node name and id (room_mixer, send_stream). */
+static void node_event(const struct join_output *o, const char *event, const char *node_name, uint32_t node_id)
 {
 	GString *s;
 
 	if (o->json) {
-		s = json_begin("room_mixer");
+		s = json_begin(event);
 		json_str(s, "node_name", node_name);
 		g_string_append_printf(s, ",\"node_id\":%u", node_id);
 	} else {
-		s = human_begin("room_mixer");
+		s = human_begin(event);
 		g_string_append_printf(s, " node %u ", node_id);
 		human_text(s, node_name);
 	}
 	finish(o, s);
+}
+
+void join_output_mixer(const struct join_output *o, const char *node_name, uint32_t node_id)
+{
+	node_event(o, "room_mixer", node_name, node_id);
 }
 
 void join_output_output_linked(const struct join_output *o, const char *target_name, uint32_t target_id)
@@ -518,18 +524,7 @@ void join_output_stats(const struct join_output *o, const struct alto_participan
 
 void join_output_send_stream(const struct join_output *o, const char *node_name, uint32_t node_id)
 {
-	GString *s;
-
-	if (o->json) {
-		s = json_begin("send_stream");
-		json_str(s, "node_name", node_name);
-		g_string_append_printf(s, ",\"node_id\":%u", node_id);
-	} else {
-		s = human_begin("send_stream");
-		g_string_append_printf(s, " node %u ", node_id);
-		human_text(s, node_name);
-	}
-	finish(o, s);
+	node_event(o, "send_stream", node_name, node_id);
 }
 
 void join_output_published(const struct join_output *o, const char *track_sid)
